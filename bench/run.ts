@@ -1,0 +1,52 @@
+// `npm run bench`: runs every bench/*.bench.ts (or those named on the command line), prints the figures and
+// writes bench/results.json with the machine, the Node version and the date.
+import { readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BenchRecorder, type Figure, summarise } from './harness.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+
+const figures: Figure[] = [];
+const notes: string[] = [];
+const recorder: BenchRecorder = {
+  latency(name, unit, samples) {
+    const fig = summarise(name, unit, samples);
+    figures.push(fig);
+    console.log(`${name.padEnd(36)} p50 ${fig.p50} ${unit}  p99 ${fig.p99} ${unit}  max ${fig.max} ${unit}  n ${fig.n}`);
+    return fig;
+  },
+  throughput(name, unit, value) {
+    const fig = { name, unit, value: Math.round(value) };
+    figures.push(fig);
+    console.log(`${name.padEnd(36)} ${fig.value} ${unit}`);
+    return fig;
+  },
+  note(text) {
+    notes.push(text);
+    console.log(`  note: ${text}`);
+  },
+};
+
+for (const f of files) {
+  console.log(`# ${f}`);
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: (r: BenchRecorder) => Promise<void> };
+  await mod.default(recorder);
+}
+
+const cpus = os.cpus();
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  machine: { platform: process.platform, arch: process.arch, cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+  figures,
+  notes,
+};
+writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote bench/results.json (${figures.length} figures)`);

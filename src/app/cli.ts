@@ -1,0 +1,18 @@
+// The `hip3` command line. Each subcommand lives in src/app/commands/<name>.ts and registers itself here;
+// commands load their heavy modules lazily so `hip3 --help` stays instant.
+import { Command } from 'commander';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name('hip3')
+    .description('Oracle-dislocation taker for Hyperliquid HIP-3 perps, and hlsim, a local Hyperliquid exchange')
+    .showHelpAfterError();
+  program
+    .command('demo')
+    .description('hlsim plus the bot trading against it, with the dashboard (what `npm start` runs)')
+    .action(() => {
+      program.outputHelp();
+    });
+  await program.parseAsync(argv);
+}
