@@ -1,0 +1,6 @@
+// hip3/protocol: Hyperliquid wire formats, number formatting, asset ids, action builders, parsers and
+// signing. No I/O. Modules are added here as they land.
+export * from './actions.ts';
+export * from './errors.ts';
+export * from './format.ts';
+export * from './wire.ts';
