@@ -1,0 +1,149 @@
+// hlsim as a library: startSim() builds the exchange, the market dynamics and the transport, and returns a
+// handle with the URLs, the in-process exchange (for assertions), fault injection, restart and stop.
+import { SimExchange } from './exchange/exchange.ts';
+import type { SimFeeConfig, SimMarketDef } from './exchange/types.ts';
+import { realTimeScheduler, type Scheduler, type TimerHandle } from './market/scheduler.ts';
+import { defaultUniverse } from './market/universe.ts';
+import { startAdminServer, stopAdminServer } from './server/admin.ts';
+import { Faults, type OracleControl } from './server/faults.ts';
+import { type SimLimits, VENUE_LIMITS } from './server/limits.ts';
+import { SimServer, type SimStats } from './server/server.ts';
+
+export type { SimExchange } from './exchange/exchange.ts';
+export type { SimEvent, SimMarketDef, SimOrderInput } from './exchange/types.ts';
+export type { Scheduler } from './market/scheduler.ts';
+export { realTimeScheduler, VirtualScheduler } from './market/scheduler.ts';
+export type { Faults, PostKind, SilenceSpec } from './server/faults.ts';
+export { MALFORMED_FRAME } from './server/faults.ts';
+export type { SimLimits } from './server/limits.ts';
+export { LIMIT_ERRORS, VENUE_LIMITS } from './server/limits.ts';
+export type { SimStats } from './server/server.ts';
+export { GREETING } from './server/server.ts';
+
+/** The market dynamics as the handle exposes them (oracle control and the reproducible path). */
+export interface SimDynamics extends OracleControl {
+  stop(): void;
+  oraclePath(coin: string): number[];
+}
+
+export interface StartSimOptions {
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Only loopback is allowed. */
+  host?: '127.0.0.1';
+  /** Admin endpoint port (0 = any, default); `null` = no admin endpoint. */
+  adminPort?: number | null;
+  seed?: number;
+  /** Scenario name for the market dynamics ('calm', 'jumpy', 'structural-basis', 'thin'). Default 'calm'. */
+  scenario?: string;
+  /** Accounts funded at start: address → USDC (main dex). */
+  fund?: Record<string, number>;
+  /** Phantom-agent source the exchange verifies against. Default true (mainnet, source 'a'). */
+  isMainnet?: boolean;
+  /** Clock and timers of the exchange and the dynamics. Default: wall clock (realTimeScheduler). */
+  scheduler?: Scheduler;
+  /** Run the oracle, market makers and noise takers. Default true. Tests may place maker orders themselves. */
+  dynamics?: boolean;
+  /** Close WS connections silent for this long. Default 60 000 ms (the venue's). */
+  idleTimeoutMs?: number;
+  /** Overrides of the venue limits (VENUE_LIMITS). */
+  limits?: Partial<SimLimits>;
+  /** Markets and dexes (default: defaultUniverse()). */
+  universe?: { dexes: string[]; markets: SimMarketDef[] };
+  fees?: SimFeeConfig;
+  /** How often time-driven exchange duties (scheduleCancel) run, on the scheduler. Default 50 ms. */
+  tickMs?: number;
+  /** Drop a WS consumer whose unsent output exceeds this. Default 64 MiB. */
+  maxBufferedBytes?: number;
+}
+
+export interface SimHandle {
+  wsUrl: string;
+  httpUrl: string;
+  /** Admin base URL ('http://127.0.0.1:<port>/admin'), or '' when disabled. */
+  adminUrl: string;
+  port: number;
+  exchange: SimExchange;
+  faults: Faults;
+  dynamics: SimDynamics | null;
+  scheduler: Scheduler;
+  stats(): SimStats;
+  /** Closes every socket and the listener, reopens on the same port; exchange state is kept. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1') throw new Error(`hlsim listens on 127.0.0.1 only (got ${String(host)})`);
+  const scheduler = opts.scheduler ?? realTimeScheduler();
+  const universe = opts.universe ?? defaultUniverse();
+  const exchange = new SimExchange({
+    markets: universe.markets,
+    dexes: universe.dexes,
+    fees: opts.fees,
+    isMainnet: opts.isMainnet ?? true,
+    now: () => scheduler.now(),
+  });
+  for (const [address, usdc] of Object.entries(opts.fund ?? {})) exchange.fund(address.toLowerCase(), usdc);
+
+  const dynamics = null as SimDynamics | null;
+
+  const server = new SimServer({
+    venue: exchange,
+    host,
+    port: opts.port ?? 0,
+    limits: { ...VENUE_LIMITS, ...opts.limits },
+    idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+    maxBufferedBytes: opts.maxBufferedBytes ?? 64 * 1024 * 1024,
+  });
+  const faults = new Faults(server, dynamics);
+  server.faults = faults;
+  await server.start();
+
+  // Time-driven exchange duties (scheduled cancels) run on the same scheduler as the market.
+  const tickMs = opts.tickMs ?? 50;
+  let tickTimer: TimerHandle | null = null;
+  const tick = () => {
+    exchange.tick();
+    tickTimer = scheduler.setTimeout(tick, tickMs);
+  };
+  tickTimer = scheduler.setTimeout(tick, tickMs);
+
+  let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
+  if (opts.adminPort !== null) {
+    try {
+      admin = await startAdminServer(
+        { faults, stats: () => server.stats(), fund: (address, usdc, dex) => exchange.fund(address.toLowerCase(), usdc, dex) },
+        host,
+        opts.adminPort ?? 0,
+      );
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
+  }
+
+  const port = server.port;
+  let stopped = false;
+  return {
+    wsUrl: `ws://${host}:${port}/ws`,
+    httpUrl: `http://${host}:${port}`,
+    adminUrl: admin ? `http://${host}:${admin.port}/admin` : '',
+    port,
+    exchange,
+    faults,
+    dynamics,
+    scheduler,
+    stats: () => server.stats(),
+    restart: (o) => server.restart(o?.downMs ?? 0),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (tickTimer) scheduler.clearTimeout(tickTimer);
+      dynamics?.stop();
+      if (admin) await stopAdminServer(admin.server);
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// The venue's per-IP limits (hyperliquid-protocol.md §6.1) and the counters behind them.
+
+export interface SimLimits {
+  /** WS messages a client may send per sliding minute, across its connections (venue: 2000). */
+  wsMessagesPerMinute: number;
+  /** Simultaneous in-flight WS `post` requests (venue: 100). */
+  inFlightPosts: number;
+  /** WS subscriptions (venue: 1000). */
+  subscriptions: number;
+  /** Unique users across user subscriptions (venue: 10). */
+  uniqueUsers: number;
+  /** WS connections (venue: 100). */
+  connections: number;
+  /** REST weight per sliding minute, shared by /info, /exchange and WS posts (venue: 1200). */
+  restWeightPerMinute: number;
+}
+
+export const VENUE_LIMITS: SimLimits = {
+  wsMessagesPerMinute: 2000,
+  inFlightPosts: 100,
+  subscriptions: 1000,
+  uniqueUsers: 10,
+  connections: 100,
+  restWeightPerMinute: 1200,
+};
+
+/** The venue's error-channel strings when a limit is exceeded. */
+export const LIMIT_ERRORS = {
+  messages: (limit: number) => `Cannot send more than ${limit} messages per minute.`,
+  subscriptions: (limit: number) => `Cannot subscribe to more than ${limit} channels.`,
+  users: (limit: number) => `Cannot track more than ${limit} total users.`,
+  inFlight: (id: unknown) => `too many pending post requests id=${String(id)}`,
+} as const;
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Weighted events in a sliding 60 s window: `add` records one event and returns the window's total
+ * including it; `max` is the largest total ever seen (what tests assert a client never exceeded).
+ */
+export class SlidingMinute {
+  private readonly times: number[] = [];
+  private readonly weights: number[] = [];
+  private head = 0;
+  private total = 0;
+  max = 0;
+
+  /** Window total at `now` if an event of `weight` were added, without adding it. */
+  peek(now: number, weight = 1): number {
+    this.expire(now);
+    return this.total + weight;
+  }
+
+  add(now: number, weight = 1): number {
+    this.expire(now);
+    this.times.push(now);
+    this.weights.push(weight);
+    this.total += weight;
+    if (this.total > this.max) this.max = this.total;
+    return this.total;
+  }
+
+  current(now: number): number {
+    this.expire(now);
+    return this.total;
+  }
+
+  private expire(now: number): void {
+    const cutoff = now - WINDOW_MS;
+    while (this.head < this.times.length && this.times[this.head] <= cutoff) {
+      this.total -= this.weights[this.head];
+      this.head++;
+    }
+    // Compact occasionally so the arrays do not grow without bound.
+    if (this.head > 4096 && this.head * 2 > this.times.length) {
+      this.times.splice(0, this.head);
+      this.weights.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** REST weight of an /info request (§6.1); items-based surcharges are added by the caller. */
+export function infoWeight(body: unknown): number {
+  const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
+  switch (type) {
+    case 'l2Book':
+    case 'allMids':
+    case 'clearinghouseState':
+    case 'orderStatus':
+    case 'spotClearinghouseState':
+    case 'exchangeStatus':
+      return 2;
+    case 'userRole':
+      return 60;
+    default:
+      return 20;
+  }
+}
+
+/** Extra weight per 20 returned items for the fill-history requests (§6.1). */
+export function infoItemsSurcharge(body: unknown, response: unknown): number {
+  const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
+  if ((type === 'userFills' || type === 'userFillsByTime') && Array.isArray(response)) {
+    return Math.floor(response.length / 20);
+  }
+  return 0;
+}
+
+/** REST weight of an /exchange action: 1 + floor(batch length / 40). */
+export function actionWeight(body: unknown): number {
+  const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined;
+  if (typeof action !== 'object' || action === null) return 1;
+  const a = action as { orders?: unknown; cancels?: unknown; modifies?: unknown };
+  const batch = Array.isArray(a.orders) ? a.orders : Array.isArray(a.cancels) ? a.cancels : Array.isArray(a.modifies) ? a.modifies : [];
+  return 1 + Math.floor(batch.length / 40);
+}
