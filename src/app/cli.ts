@@ -1,6 +1,7 @@
 // The `hip3` command line. Each subcommand lives in src/app/commands/<name>.ts and registers itself here;
 // commands load their heavy modules lazily so `hip3 --help` stays instant.
 import { Command } from 'commander';
+import { registerSimCommand } from './commands/sim.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -8,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
     .name('hip3')
     .description('Oracle-dislocation taker for Hyperliquid HIP-3 perps, and hlsim, a local Hyperliquid exchange')
     .showHelpAfterError();
+  registerSimCommand(program);
   program
     .command('demo')
     .description('hlsim plus the bot trading against it, with the dashboard (what `npm start` runs)')
