@@ -1,0 +1,22 @@
+// The effective configuration as printed at startup: every key, TOML-like, with the dashboard token masked
+// (the config never holds a key: those are refused at load time).
+import type { AppConfig } from './schema.ts';
+
+export function describeConfig(cfg: AppConfig): string {
+  const lines: string[] = [];
+  const scalar = (x: unknown) => JSON.stringify(x);
+  const walk = (table: Record<string, unknown>, prefix: string) => {
+    const subs: [string, Record<string, unknown>][] = [];
+    for (const [key, value] of Object.entries(table)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) subs.push([key, value as Record<string, unknown>]);
+      else lines.push(`${key} = ${prefix === 'dashboard.' && key === 'token' && value !== '' ? '"<set>"' : scalar(value)}`);
+    }
+    for (const [key, sub] of subs) {
+      const name = /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+      lines.push('', `[${prefix}${name}]`);
+      walk(sub, `${prefix}${name}.`);
+    }
+  };
+  walk(cfg as unknown as Record<string, unknown>, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,238 @@
+// Loading the TOML configuration: parse, refuse secrets, merge the selected profile, validate, cross-check.
+// Every failure is a ConfigError naming the offending key; the CLI turns it into exit code 2.
+import { readFileSync } from 'node:fs';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import * as v from 'valibot';
+import { type AppConfig, configSchema, type MarketOverride, PROFILE_NAMES } from './schema.ts';
+
+export class ConfigError extends Error {
+  /** Dotted key path ("detector.min_net_edge_bps"), or "line N" for text-level problems. */
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+    this.key = key;
+  }
+}
+
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+// What choosing a profile implies before the file's own [profiles.<name>] table is merged. "sim" has no
+// built-in URL: hlsim's address is only known once it runs (`hip3 demo` supplies it).
+const BUILTIN_PROFILES: Record<ProfileName, Record<string, unknown>> = {
+  mainnet: { network: { target: 'mainnet' } },
+  testnet: { network: { target: 'testnet' } },
+  sim: {},
+};
+
+// 32 bytes of hex, with or without 0x, standing alone: what a secp256k1 private key looks like.
+const PRIVATE_KEY_LIKE = /(?<![0-9a-fA-F])(?:0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])/;
+
+export function looksLikePrivateKey(value: string): boolean {
+  return PRIVATE_KEY_LIKE.test(value);
+}
+
+type Table = Record<string, unknown>;
+const isTable = (x: unknown): x is Table => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Deep merge: tables merge key by key, everything else (scalars, arrays) is replaced. */
+export function mergeTables(base: Table, over: Table): Table {
+  const out: Table = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isTable(prev) && isTable(value) ? mergeTables(prev, value) : value;
+  }
+  return out;
+}
+
+function findSecretValue(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return looksLikePrivateKey(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findSecretValue(value[i], `${path}[${i}]`);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (isTable(value)) {
+    for (const [key, inner] of Object.entries(value)) {
+      const hit = findSecretValue(inner, path ? `${path}.${key}` : key);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+const SECRET_REFUSAL =
+  'looks like a private key; keys are never read from configuration files (use the HIP3_AGENT_KEY environment variable or account.agent_key_file with mode 0600)';
+
+function refuseSecrets(text: string, raw: Table): void {
+  const key = findSecretValue(raw, '');
+  if (key) throw new ConfigError(key, SECRET_REFUSAL);
+  // A key pasted into a comment is still a key in a file that gets copied, committed and shared.
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (PRIVATE_KEY_LIKE.test(lines[i])) throw new ConfigError(`line ${i + 1}`, SECRET_REFUSAL);
+  }
+}
+
+function validate(merged: Table, keyPrefix: string): AppConfig {
+  const result = v.safeParse(configSchema, merged);
+  if (result.success) return result.output;
+  const issues = result.issues.map((issue) => {
+    const path = v.getDotPath(issue) ?? '';
+    return { key: keyPrefix + path, message: issue.message };
+  });
+  const [first] = issues;
+  const more = issues.length > 1 ? `\n${issues.slice(1).map((i) => `  ${i.key}: ${i.message}`).join('\n')}` : '';
+  throw new ConfigError(first.key || '(root)', first.message + more);
+}
+
+/** Rules that span keys (each error names the key that must change). */
+export function crossCheck(cfg: AppConfig): void {
+  const checkTrading = (prefix: string, c: Pick<AppConfig, 'detector' | 'sizing' | 'exits'>) => {
+    if (c.sizing.min_book_notional >= c.sizing.normal_book_notional)
+      throw new ConfigError(`${prefix}sizing.min_book_notional`, 'must be below sizing.normal_book_notional');
+    if (c.sizing.max_order_notional < c.sizing.min_order_notional)
+      // Incident #33: a cap below the venue minimum silently rejected every order.
+      throw new ConfigError(`${prefix}sizing.max_order_notional`, `must be at least sizing.min_order_notional (${c.sizing.min_order_notional})`);
+    if (c.detector.quote_lag_max_ms > 0 && c.detector.quote_lag_min_ms > c.detector.quote_lag_max_ms)
+      throw new ConfigError(`${prefix}detector.quote_lag_min_ms`, 'must not exceed detector.quote_lag_max_ms');
+    if (c.exits.slippage_bps > c.exits.max_slippage_bps)
+      throw new ConfigError(`${prefix}exits.slippage_bps`, 'must not exceed exits.max_slippage_bps');
+  };
+  checkTrading('', cfg);
+  for (const name of Object.keys(cfg.markets.overrides)) {
+    checkTrading(`markets.overrides."${name}".`, effectiveMarketConfig(cfg, name));
+  }
+  if (cfg.executor.max_notional_per_market < cfg.sizing.min_order_notional)
+    throw new ConfigError('executor.max_notional_per_market', `must be at least sizing.min_order_notional (${cfg.sizing.min_order_notional})`);
+  if (cfg.executor.max_notional_total < cfg.executor.max_notional_per_market)
+    throw new ConfigError('executor.max_notional_total', 'must be at least executor.max_notional_per_market');
+  if (cfg.network.reconnect_base_delay_ms > cfg.network.reconnect_max_delay_ms)
+    throw new ConfigError('network.reconnect_base_delay_ms', 'must not exceed network.reconnect_max_delay_ms');
+  if (cfg.network.pong_timeout_ms >= cfg.network.ping_interval_ms)
+    throw new ConfigError('network.pong_timeout_ms', 'must be shorter than network.ping_interval_ms');
+  if (cfg.mode === 'trade' && cfg.account.master_address === '')
+    throw new ConfigError('account.master_address', 'is required in trade mode');
+  if (cfg.markets.include.length === 0) throw new ConfigError('markets.include', 'must list at least one market or pattern');
+  if (cfg.markets.dexes.length === 0) throw new ConfigError('markets.dexes', 'must list at least one dex');
+  if (looksLikePrivateKey(cfg.dashboard.token)) throw new ConfigError('dashboard.token', SECRET_REFUSAL);
+}
+
+export interface ParseOptions {
+  /** Profile chosen on the command line; wins over the file's `profile` key. */
+  profile?: string;
+}
+
+/** Parses and validates configuration text. An empty text gives the defaults. */
+export function parseConfig(text: string, options: ParseOptions = {}): AppConfig {
+  let raw: Table;
+  try {
+    raw = parseToml(text) as Table;
+  } catch (err) {
+    if (err instanceof TomlError) throw new ConfigError(`line ${err.line}`, `TOML syntax error: ${err.message.split('\n')[0]}`);
+    throw err;
+  }
+  refuseSecrets(text, raw);
+  const { profiles, ...base } = raw;
+  if (profiles !== undefined && !isTable(profiles)) throw new ConfigError('profiles', 'must be a table of [profiles.<name>]');
+  const profileTables = (profiles ?? {}) as Table;
+  validate(base, ''); // the base's own key and type errors are named without a profile prefix
+  for (const [name, table] of Object.entries(profileTables)) {
+    if (!(PROFILE_NAMES as readonly string[]).includes(name))
+      throw new ConfigError(`profiles.${name}`, `unknown profile (expected one of ${PROFILE_NAMES.join(', ')})`);
+    if (!isTable(table)) throw new ConfigError(`profiles.${name}`, 'must be a table');
+    if ('profile' in table) throw new ConfigError(`profiles.${name}.profile`, 'a profile cannot select another profile');
+    // Validate every profile, not only the selected one: a typo must not wait for the day it is used.
+    crossCheckProfile(base, name as ProfileName, table);
+  }
+  const selected = options.profile ?? (typeof base.profile === 'string' ? base.profile : '');
+  if (selected !== '' && !(PROFILE_NAMES as readonly string[]).includes(selected))
+    throw new ConfigError('profile', `unknown profile "${selected}" (expected one of ${PROFILE_NAMES.join(', ')})`);
+  const merged = selected === '' ? base : applyProfile(base, selected as ProfileName, (profileTables[selected] ?? {}) as Table);
+  const cfg = validate(merged, '');
+  crossCheck(cfg);
+  return cfg;
+}
+
+function applyProfile(base: Table, name: ProfileName, table: Table): Table {
+  return { ...mergeTables(mergeTables(base, BUILTIN_PROFILES[name]), table), profile: name };
+}
+
+function crossCheckProfile(base: Table, name: ProfileName, table: Table): void {
+  validate(table, `profiles.${name}.`);
+  const merged = validate(applyProfile(base, name, table), `profiles.${name}.`);
+  try {
+    crossCheck(merged);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`profiles.${name}.${err.key}`, err.message.slice(err.key.length + 2));
+    throw err;
+  }
+}
+
+export function defaultConfig(): AppConfig {
+  return parseConfig('');
+}
+
+/** Reads a configuration file. A missing or unreadable file is a ConfigError too (exit 2, not a crash). */
+export function loadConfig(path: string, options: ParseOptions = {}): AppConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('(file)', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseConfig(text, options);
+}
+
+/**
+ * Which configuration file to use: the command line wins, then HIP3_CONFIG, then none (defaults).
+ * (Incident #17: the original ignored HIP3_CONFIG and a mainnet test ran with the wrong file.)
+ */
+export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (cliPath) return cliPath;
+  if (env.HIP3_CONFIG) return env.HIP3_CONFIG;
+  return undefined;
+}
+
+/** The detector/sizing/exits values in force for one market after its override, and whether it is enabled. */
+export function effectiveMarketConfig(
+  cfg: AppConfig,
+  marketName: string,
+): Pick<AppConfig, 'detector' | 'sizing' | 'exits'> & { enabled: boolean } {
+  const o: MarketOverride | undefined = cfg.markets.overrides[marketName];
+  return {
+    enabled: o?.enabled ?? true,
+    detector: { ...cfg.detector, ...definedOnly(o?.detector) },
+    sizing: { ...cfg.sizing, ...definedOnly(o?.sizing) },
+    exits: { ...cfg.exits, ...definedOnly(o?.exits) },
+  };
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  if (!o) return {};
+  const out: Partial<T> = {};
+  for (const [k, val] of Object.entries(o)) if (val !== undefined) (out as Record<string, unknown>)[k] = val;
+  return out;
+}
+
+/** The URLs and signing chain a network target implies, after the explicit overrides. */
+export function resolveNetwork(network: AppConfig['network']): { wsUrl: string; httpUrl: string; isMainnet: boolean } {
+  let httpUrl: string;
+  let wsUrl: string;
+  if (network.target === 'mainnet') {
+    httpUrl = 'https://api.hyperliquid.xyz';
+    wsUrl = 'wss://api.hyperliquid.xyz/ws';
+  } else if (network.target === 'testnet') {
+    httpUrl = 'https://api.hyperliquid-testnet.xyz';
+    wsUrl = 'wss://api.hyperliquid-testnet.xyz/ws';
+  } else {
+    httpUrl = network.target.replace(/\/+$/, '');
+    wsUrl = `${httpUrl.replace(/^http/, 'ws')}/ws`;
+  }
+  if (network.http_url) httpUrl = network.http_url;
+  if (network.ws_url) wsUrl = network.ws_url;
+  const isMainnet = network.signing_chain === 'auto' ? network.target === 'mainnet' : network.signing_chain === 'mainnet';
+  return { wsUrl, httpUrl, isMainnet };
+}

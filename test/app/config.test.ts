@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigError, defaultConfig, describeConfig, effectiveMarketConfig, parseConfig, resolveConfigPath, resolveNetwork } from '../../src/app/config/index.ts';
+
+const EXAMPLE = readFileSync(new URL('../../config/example.toml', import.meta.url), 'utf8');
+
+function leafPaths(x: unknown, prefix = ''): string[] {
+  if (x !== null && typeof x === 'object' && !Array.isArray(x)) {
+    const entries = Object.entries(x);
+    if (entries.length === 0) return [prefix];
+    return entries.flatMap(([k, val]) => leafPaths(val, prefix ? `${prefix}.${k}` : k));
+  }
+  return [prefix];
+}
+
+function expectConfigError(text: string, key: string, messagePart?: RegExp, profile?: string): ConfigError {
+  try {
+    parseConfig(text, profile === undefined ? {} : { profile });
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.key, key, err.message);
+    if (messagePart) assert.match(err.message, messagePart);
+    return err;
+  }
+  assert.fail(`expected a ConfigError for ${key}`);
+}
+
+describe('config/example.toml', () => {
+  it('gives exactly the built-in defaults', () => {
+    assert.deepEqual(parseConfig(EXAMPLE), defaultConfig());
+  });
+  it('writes out every key of the schema (markets.overrides, empty by default, in a comment)', () => {
+    const written = new Set(leafPaths(parseToml(EXAMPLE)));
+    assert.match(EXAMPLE, /^# overrides: /m);
+    written.add('markets.overrides');
+    assert.deepEqual([...written].sort(), leafPaths(defaultConfig()).sort());
+  });
+});
+
+describe('parseConfig rejects with the key named', () => {
+  it('unknown key (the original silently ignored ~15 inert keys, §2.17)', () => {
+    expectConfigError('[telemetry]\nmetrics_port = 9090\n', 'telemetry', /Invalid key/);
+    expectConfigError('[detector]\nmin_edge_bps = 3\n', 'detector.min_edge_bps');
+    expectConfigError('[risk]\nmax_oracle_age_ms = 8000\n', 'risk');
+    expectConfigError('[markets.overrides."xyz:GOLD"]\ndetector.bogus = 1\n', 'markets.overrides.xyz:GOLD.detector.bogus');
+  });
+  it('wrong type', () => {
+    expectConfigError('[detector]\nmin_net_edge_bps = "5"\n', 'detector.min_net_edge_bps', /Expected number/);
+    expectConfigError('mode = "paper"\n', 'mode');
+    expectConfigError('[markets]\ninclude = "xyz:*"\n', 'markets.include');
+    expectConfigError('[network]\ntarget = "localhost:1234"\n', 'network.target');
+    expectConfigError('[gates]\nblackout_windows = ["25:00-01:00"]\n', 'gates.blackout_windows.0');
+  });
+  it('out of range and non-integer', () => {
+    expectConfigError('[sizing]\ntop_of_book_fraction = 1.5\n', 'sizing.top_of_book_fraction', /<=1/);
+    expectConfigError('[dashboard]\nport = 70000\n', 'dashboard.port');
+    expectConfigError('[exits]\ntime_stop_ms = 1500.5\n', 'exits.time_stop_ms', /integer/);
+    expectConfigError('[sizing]\nmin_order_notional = 5\n', 'sizing.min_order_notional');
+  });
+  it('cross-key rules (incident #33: caps below the venue minimum)', () => {
+    expectConfigError('[sizing]\nmax_order_notional = 10.5\n', 'sizing.max_order_notional', /min_order_notional/);
+    expectConfigError('[executor]\nmax_notional_per_market = 5\n', 'executor.max_notional_per_market');
+    expectConfigError('[sizing]\nmin_book_notional = 6000\n', 'sizing.min_book_notional');
+    expectConfigError('[detector]\nquote_lag_min_ms = 800\n', 'detector.quote_lag_min_ms');
+    expectConfigError('mode = "trade"\n', 'account.master_address', /required in trade mode/);
+    expectConfigError('[markets.overrides."xyz:GOLD"]\nsizing.max_order_notional = 10\n', 'markets.overrides."xyz:GOLD".sizing.max_order_notional');
+  });
+  it('TOML syntax errors name the line', () => {
+    expectConfigError('mode = "observe"\n[detector\n', 'line 2', /syntax/);
+  });
+});
+
+describe('keys in a configuration file are refused', () => {
+  const key = 'ab'.repeat(32);
+  it('as a value under any name', () => {
+    expectConfigError(`[account]\nprivate_key = "0x${key}"\n`, 'account.private_key', /HIP3_AGENT_KEY/);
+    expectConfigError(`[dashboard]\ntoken = "${key}"\n`, 'dashboard.token', /private key/);
+    expectConfigError(`[markets]\nexclude = ["${key.toUpperCase()}"]\n`, 'markets.exclude[0]');
+  });
+  it('even in a comment, and the message never repeats the key', () => {
+    const err = expectConfigError(`mode = "observe"\n# my key: ${key}\n`, 'line 2');
+    assert.ok(!err.message.includes(key));
+  });
+  it('a 40-hex address is not mistaken for a key', () => {
+    const cfg = parseConfig(`mode = "trade"\n[account]\nmaster_address = "0x${'1'.repeat(40)}"\n`);
+    assert.equal(cfg.account.master_address, `0x${'1'.repeat(40)}`);
+  });
+});
+
+describe('profiles', () => {
+  const text = `
+profile = "sim"
+[network]
+target = "http://127.0.0.1:9999"
+[profiles.sim]
+mode = "trade"
+account.master_address = "0x${'2'.repeat(40)}"
+executor.max_concurrent_positions = 2
+[profiles.mainnet]
+markets.include = ["xyz:GOLD"]
+`;
+  it('the file selects a profile that merges over the base', () => {
+    const cfg = parseConfig(text);
+    assert.equal(cfg.profile, 'sim');
+    assert.equal(cfg.mode, 'trade');
+    assert.equal(cfg.executor.max_concurrent_positions, 2);
+    assert.equal(cfg.executor.max_notional_total, 300, 'untouched keys keep their values');
+    assert.equal(cfg.network.target, 'http://127.0.0.1:9999');
+  });
+  it('the command line wins and a built-in profile sets the network', () => {
+    const cfg = parseConfig(text, { profile: 'mainnet' });
+    assert.equal(cfg.mode, 'observe');
+    assert.equal(cfg.network.target, 'mainnet');
+    assert.deepEqual(cfg.markets.include, ['xyz:GOLD']);
+    assert.equal(resolveNetwork(cfg.network).isMainnet, true);
+  });
+  it('an error inside an unused profile is still reported, with its prefix', () => {
+    expectConfigError('[profiles.testnet]\ndetector.nope = 1\n', 'profiles.testnet.detector.nope');
+    expectConfigError('[profiles.staging]\nmode = "trade"\n', 'profiles.staging');
+    expectConfigError('profile = "staging"\n', 'profile');
+  });
+});
+
+describe('helpers', () => {
+  it('per-market overrides change only the keys they list', () => {
+    const cfg = parseConfig('[markets.overrides."xyz:GOLD"]\nenabled = false\ndetector.min_net_edge_bps = 12\n');
+    const gold = effectiveMarketConfig(cfg, 'xyz:GOLD');
+    assert.equal(gold.enabled, false);
+    assert.equal(gold.detector.min_net_edge_bps, 12);
+    assert.equal(gold.detector.taker_fee_bps, cfg.detector.taker_fee_bps);
+    assert.deepEqual(effectiveMarketConfig(cfg, 'xyz:SILVER').detector, cfg.detector);
+  });
+  it('network URLs derive from the target', () => {
+    const d = defaultConfig();
+    assert.deepEqual(resolveNetwork(d.network), { wsUrl: 'wss://api.hyperliquid-testnet.xyz/ws', httpUrl: 'https://api.hyperliquid-testnet.xyz', isMainnet: false });
+    const sim = parseConfig('[network]\ntarget = "http://127.0.0.1:4000/"\n');
+    assert.deepEqual(resolveNetwork(sim.network), { wsUrl: 'ws://127.0.0.1:4000/ws', httpUrl: 'http://127.0.0.1:4000', isMainnet: false });
+  });
+  it('config path precedence: CLI, then HIP3_CONFIG, then none (incident #17)', () => {
+    assert.equal(resolveConfigPath('a.toml', { HIP3_CONFIG: 'b.toml' }), 'a.toml');
+    assert.equal(resolveConfigPath(undefined, { HIP3_CONFIG: 'b.toml' }), 'b.toml');
+    assert.equal(resolveConfigPath(undefined, {}), undefined);
+  });
+  it('describeConfig prints every section and masks the dashboard token', () => {
+    const text = describeConfig(parseConfig('[dashboard]\ntoken = "hunter2-token"\n'));
+    assert.ok(!text.includes('hunter2'));
+    assert.match(text, /\[hard_stop\]/);
+    assert.match(text, /token = "<set>"/);
+  });
+});
