@@ -58,6 +58,8 @@ export interface SimStats {
   httpRequests: number;
   rateLimited: number;
   limitErrors: number;
+  /** Exceptions thrown by the exchange while answering (answered as HTTP 500). */
+  internalErrors: number;
 }
 
 interface ClientIp {
@@ -132,7 +134,10 @@ export class SimServer implements FaultTarget {
     httpRequests: 0,
     rateLimited: 0,
     limitErrors: 0,
+    internalErrors: 0,
   };
+  /** The last exception the exchange threw (for diagnosis in tests). */
+  lastInternalError: string | null = null;
 
   constructor(opts: SimServerOptions) {
     this.opts = opts;
@@ -293,11 +298,17 @@ export class SimServer implements FaultTarget {
     if (kind === 'action') {
       const reject = this.faults?.takeReject() ?? null;
       if (reject !== null) return { status: 200, body: { status: 'err', response: reject } };
-      const r = this.opts.venue.handleExchange(body);
-      return { status: r.httpStatus, body: r.body };
     }
-    const r = this.opts.venue.handleInfo(body);
-    if (r.httpStatus === 200) {
+    let r: { httpStatus: number; body: unknown };
+    try {
+      r = kind === 'action' ? this.opts.venue.handleExchange(body) : this.opts.venue.handleInfo(body);
+    } catch (e) {
+      // An exchange bug must not take the transport down: answer as a venue-side internal error.
+      this.s.internalErrors++;
+      this.lastInternalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      return { status: 500, body: 'internal server error' };
+    }
+    if (kind === 'info' && r.httpStatus === 200) {
       const extra = infoItemsSurcharge(body, r.body);
       if (extra > 0) ip.rest.add(now, extra);
     }
@@ -493,28 +504,34 @@ export class SimServer implements FaultTarget {
 
   /** The venue sends the current state right after the ack for snapshot-like channels. */
   private sendSnapshot(conn: Conn, sub: NormalisedSubscription): void {
-    const venue = this.opts.venue;
-    let data: unknown = null;
-    switch (sub.type) {
-      case 'bbo':
-        data = venue.bboData(sub.coin!);
-        break;
-      case 'l2Book': {
-        const book = venue.l2BookData(sub.coin!);
-        data = book ? aggregateBook(book, sub.nSigFigs, sub.mantissa) : null;
-        break;
-      }
-      case 'activeAssetCtx':
-        data = venue.activeAssetCtxData(sub.coin!);
-        break;
-      case 'userFills':
-        data = venue.userFillsSnapshot(sub.user!);
-        break;
-      default:
-        return;
+    let data: unknown;
+    try {
+      data = this.snapshotOf(sub);
+    } catch (e) {
+      this.s.internalErrors++;
+      this.lastInternalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      return;
     }
     if (data === null || data === undefined) return;
     conn.ws.send(`{"channel":"${channelOf(sub.type)}","data":${JSON.stringify(data)}}`);
+  }
+
+  private snapshotOf(sub: NormalisedSubscription): unknown {
+    const venue = this.opts.venue;
+    switch (sub.type) {
+      case 'bbo':
+        return venue.bboData(sub.coin!);
+      case 'l2Book': {
+        const book = venue.l2BookData(sub.coin!);
+        return book ? aggregateBook(book, sub.nSigFigs, sub.mantissa) : null;
+      }
+      case 'activeAssetCtx':
+        return venue.activeAssetCtxData(sub.coin!);
+      case 'userFills':
+        return venue.userFillsSnapshot(sub.user!);
+      default:
+        return null;
+    }
   }
 
   // ---------------------------------------------------------------- posts
