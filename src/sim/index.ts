@@ -2,6 +2,8 @@
 // handle with the URLs, the in-process exchange (for assertions), fault injection, restart and stop.
 import { SimExchange } from './exchange/exchange.ts';
 import type { SimFeeConfig, SimMarketDef } from './exchange/types.ts';
+import { type MarketDynamics, startMarketDynamics } from './market/dynamics.ts';
+import { type ScenarioOverrides, scenario as scenarioConfig } from './market/scenarios.ts';
 import { realTimeScheduler, type Scheduler, type TimerHandle } from './market/scheduler.ts';
 import { defaultUniverse } from './market/universe.ts';
 import { startAdminServer, stopAdminServer } from './server/admin.ts';
@@ -20,11 +22,8 @@ export { LIMIT_ERRORS, VENUE_LIMITS } from './server/limits.ts';
 export type { SimStats } from './server/server.ts';
 export { GREETING } from './server/server.ts';
 
-/** The market dynamics as the handle exposes them (oracle control and the reproducible path). */
-export interface SimDynamics extends OracleControl {
-  stop(): void;
-  oraclePath(coin: string): number[];
-}
+export type { MarketDynamics } from './market/dynamics.ts';
+export { scenarioNames } from './market/scenarios.ts';
 
 export interface StartSimOptions {
   /** 0 (default) = any free port. */
@@ -36,6 +35,10 @@ export interface StartSimOptions {
   seed?: number;
   /** Scenario name for the market dynamics ('calm', 'jumpy', 'structural-basis', 'thin'). Default 'calm'. */
   scenario?: string;
+  /** Overrides of the scenario (lags, basis, jump rates…), see src/sim/market/scenarios.ts. */
+  scenarioOverrides?: ScenarioOverrides;
+  /** USDC deposited in every market-maker and taker account (default: the dynamics' own). */
+  agentFundingUsdc?: number;
   /** Accounts funded at start: address → USDC (main dex). */
   fund?: Record<string, number>;
   /** Phantom-agent source the exchange verifies against. Default true (mainnet, source 'a'). */
@@ -65,7 +68,7 @@ export interface SimHandle {
   port: number;
   exchange: SimExchange;
   faults: Faults;
-  dynamics: SimDynamics | null;
+  dynamics: MarketDynamics | null;
   scheduler: Scheduler;
   stats(): SimStats;
   /** Closes every socket and the listener, reopens on the same port; exchange state is kept. */
@@ -87,7 +90,18 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
   });
   for (const [address, usdc] of Object.entries(opts.fund ?? {})) exchange.fund(address.toLowerCase(), usdc);
 
-  const dynamics = null as SimDynamics | null;
+  // The dynamics are built before the transport so that a bad scenario name fails before any port opens.
+  const dynamics: MarketDynamics | null =
+    opts.dynamics === false
+      ? null
+      : startMarketDynamics({
+          port: exchange,
+          scheduler,
+          seed: opts.seed ?? 1,
+          scenario: scenarioConfig(opts.scenario ?? 'calm', opts.scenarioOverrides),
+          markets: universe.markets,
+          agentFundingUsdc: opts.agentFundingUsdc,
+        });
 
   const server = new SimServer({
     venue: exchange,
@@ -97,9 +111,15 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
     maxBufferedBytes: opts.maxBufferedBytes ?? 64 * 1024 * 1024,
   });
-  const faults = new Faults(server, dynamics);
+  const oracle: OracleControl | null = dynamics;
+  const faults = new Faults(server, oracle);
   server.faults = faults;
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    dynamics?.stop();
+    throw e;
+  }
 
   // Time-driven exchange duties (scheduled cancels) run on the same scheduler as the market.
   const tickMs = opts.tickMs ?? 50;
@@ -119,6 +139,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
         opts.adminPort ?? 0,
       );
     } catch (e) {
+      dynamics?.stop();
       await server.stop();
       throw e;
     }

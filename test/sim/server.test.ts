@@ -6,7 +6,6 @@ import { GREETING, LIMIT_ERRORS, MALFORMED_FRAME, type SimHandle, startSim } fro
 import { type Frame, HttpClient, randomPrivateKey, Signer, sleep, WsClient } from './client.ts';
 
 const isError = (text: string) => (f: Frame) => f.channel === 'error' && f.data === text;
-const errorStartingWith = (prefix: string) => (f: Frame) => f.channel === 'error' && typeof f.data === 'string' && f.data.startsWith(prefix);
 
 async function withClient(sim: SimHandle, clients: WsClient[]): Promise<WsClient> {
   const c = await WsClient.connect(sim.wsUrl);
