@@ -1,0 +1,1167 @@
+// Parsers for everything the venue sends: WebSocket frames, post responses, /exchange and /info replies.
+// Contract: a parser never throws; it returns a fully checked value or a WireParseError (typed code and
+// the path of the first problem). Checked values are the parsed JSON itself, typed (no copies).
+//
+// Hot paths (bbo, activeAssetCtx) have dedicated `…Into(text, out)` parsers that fill a caller-owned
+// reusable object with numbers (and the raw price strings) and return a numeric code, allocating nothing
+// per frame in the common case. They first try a strict scanner for the venue's exact serialisation and
+// fall back to JSON.parse + validation for anything else (other key order, whitespace, escapes), so the
+// answer never depends on which path ran (tested).
+import { WireParseError } from './errors.ts';
+import {
+  arr,
+  bool,
+  dec,
+  fail,
+  guard,
+  int,
+  isDecimal,
+  isObj,
+  nullableDec,
+  type Obj,
+  obj,
+  optBool,
+  optDec,
+  optInt,
+  optStr,
+  str,
+} from './validate.ts';
+import {
+  type AllMids,
+  type ClearinghouseState,
+  type ExchangeResponse,
+  type FrontendOpenOrder,
+  type KnownOrderStatus,
+  type L2Book,
+  type OpenOrder,
+  type OrderStatusResponse,
+  type PerpAssetCtx,
+  type PostResponse,
+  type SpotAssetCtx,
+  type UserFill,
+  type UserRateLimit,
+  WS_GREETING,
+  type WsMessage,
+  type WsOrderUpdate,
+  type WsUserEvent,
+} from './wire.ts';
+
+// ───────────────────────────── decimals ─────────────────────────────
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Parses the decimal text t[start, end) ("-"? digits ("." digits)?) to the nearest double, exactly like
+ * Number(); NaN for anything else (empty, exponent, spaces, "1.", ".5", "0x1"). With ≤ 15 digits the
+ * mantissa and the power of ten are exact doubles, so one division is correctly rounded; longer inputs
+ * go through Number() after the same grammar check.
+ */
+export function decimalAt(t: string, start: number, end: number): number {
+  let i = start;
+  let neg = false;
+  if (i < end && t.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0 && digits > 0) {
+      frac = 0;
+    } else {
+      return Number.NaN;
+    }
+  }
+  if (digits === 0 || frac === 0) return Number.NaN;
+  if (digits > 15) return Number(t.slice(start, end));
+  const v = frac > 0 ? m / (POW10[frac] as number) : m;
+  return neg ? -v : v;
+}
+
+/** Number value of a venue decimal string; NaN if it is not one. */
+export function parseDecimal(s: string): number {
+  return decimalAt(s, 0, s.length);
+}
+
+// ───────────────────────────── hot path: bbo ─────────────────────────────
+
+/** Codes returned by the `…Into` parsers. */
+export const PARSE_OK = 0;
+export const PARSE_WRONG_CHANNEL = 1;
+export const PARSE_NOT_JSON = 2;
+export const PARSE_BAD_SHAPE = 3;
+export type ParseCode = typeof PARSE_OK | typeof PARSE_WRONG_CHANNEL | typeof PARSE_NOT_JSON | typeof PARSE_BAD_SHAPE;
+
+/** Reusable result of parseBboInto. A missing side has has* = false, NaN numbers and '' raw strings. */
+export interface BboFrame {
+  coin: string;
+  time: number;
+  hasBid: boolean;
+  bidPx: number;
+  bidSz: number;
+  bidN: number;
+  bidPxRaw: string;
+  bidSzRaw: string;
+  hasAsk: boolean;
+  askPx: number;
+  askSz: number;
+  askN: number;
+  askPxRaw: string;
+  askSzRaw: string;
+}
+
+export function newBboFrame(): BboFrame {
+  return {
+    coin: '',
+    time: 0,
+    hasBid: false,
+    bidPx: Number.NaN,
+    bidSz: Number.NaN,
+    bidN: 0,
+    bidPxRaw: '',
+    bidSzRaw: '',
+    hasAsk: false,
+    askPx: Number.NaN,
+    askSz: Number.NaN,
+    askN: 0,
+    askPxRaw: '',
+    askSzRaw: '',
+  };
+}
+
+// Scanner state for one level (module scope: no allocation, single-threaded).
+let lvPx = 0;
+let lvSz = 0;
+let lvN = 0;
+let lvPxStart = 0;
+let lvPxEnd = 0;
+let lvSzStart = 0;
+let lvSzEnd = 0;
+let intValue = 0;
+
+/** Reuses `prev` when t[start, end) spells the same text (the common case for coin names). */
+function sliceOr(prev: string, t: string, start: number, end: number): string {
+  return prev.length === end - start && t.startsWith(prev, start) ? prev : t.slice(start, end);
+}
+
+/** Scans a JSON non-negative integer at i (no leading zeros); returns the index after it or -1. */
+function scanInt(t: string, i: number): number {
+  const start = i;
+  let v = 0;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+  }
+  const n = i - start;
+  if (n === 0 || n > 15 || (n > 1 && t.charCodeAt(start) === 48)) return -1;
+  intValue = v;
+  return i;
+}
+
+/** Scans a JSON string holding a decimal at i (just after the opening quote); -1 on anything unusual. */
+function scanDecimalString(t: string, i: number): number {
+  const q = t.indexOf('"', i);
+  if (q < 0) return -1;
+  const v = decimalAt(t, i, q);
+  if (Number.isNaN(v)) return -1; // NaN: not a plain decimal (or an escape): let the slow path judge
+  intValue = v;
+  return q;
+}
+
+const LV_PX = '{"px":"';
+const LV_SZ = '","sz":"';
+const LV_N = '","n":';
+
+function scanLevel(t: string, i: number): number {
+  if (!t.startsWith(LV_PX, i)) return -1;
+  lvPxStart = i + LV_PX.length;
+  let j = scanDecimalString(t, lvPxStart);
+  if (j < 0) return -1;
+  lvPx = intValue;
+  lvPxEnd = j;
+  if (!t.startsWith(LV_SZ, j)) return -1;
+  lvSzStart = j + LV_SZ.length;
+  j = scanDecimalString(t, lvSzStart);
+  if (j < 0) return -1;
+  lvSz = intValue;
+  lvSzEnd = j;
+  if (!t.startsWith(LV_N, j)) return -1;
+  j = scanInt(t, j + LV_N.length);
+  if (j < 0 || t.charCodeAt(j) !== 125) return -1; // }
+  lvN = intValue;
+  return j + 1;
+}
+
+const BBO_HEAD = '{"channel":"bbo","data":{"coin":"';
+const BBO_TIME = '","time":';
+const BBO_LEVELS = ',"bbo":[';
+
+function clearBid(out: BboFrame): void {
+  out.hasBid = false;
+  out.bidPx = Number.NaN;
+  out.bidSz = Number.NaN;
+  out.bidN = 0;
+  out.bidPxRaw = '';
+  out.bidSzRaw = '';
+}
+function clearAsk(out: BboFrame): void {
+  out.hasAsk = false;
+  out.askPx = Number.NaN;
+  out.askSz = Number.NaN;
+  out.askN = 0;
+  out.askPxRaw = '';
+  out.askSzRaw = '';
+}
+
+/**
+ * The venue's exact layout: {"channel":"bbo","data":{"coin":"…","time":N,"bbo":[L|null,L|null]}} with
+ * L = {"px":"…","sz":"…","n":N}. Returns true when it filled `out`; false = not this layout (nothing of
+ * `out` is relied upon then: the slow path overwrites every field).
+ */
+function scanBbo(t: string, out: BboFrame): boolean {
+  if (!t.startsWith(BBO_HEAD)) return false;
+  const coinStart = BBO_HEAD.length;
+  const coinEnd = t.indexOf('"', coinStart);
+  if (coinEnd < 0 || coinEnd === coinStart) return false;
+  if (t.lastIndexOf('\\', coinEnd) >= coinStart) return false;
+  if (!t.startsWith(BBO_TIME, coinEnd)) return false;
+  let i = scanInt(t, coinEnd + BBO_TIME.length);
+  if (i < 0) return false;
+  const time = intValue;
+  if (!t.startsWith(BBO_LEVELS, i)) return false;
+  i += BBO_LEVELS.length;
+  // Everything is scanned into locals first: `out` is written only once the whole frame matched.
+  let bid = false;
+  let bidPx = 0;
+  let bidSz = 0;
+  let bidN = 0;
+  let bPxS = 0;
+  let bPxE = 0;
+  let bSzS = 0;
+  let bSzE = 0;
+  if (t.startsWith('null', i)) {
+    i += 4;
+  } else {
+    i = scanLevel(t, i);
+    if (i < 0) return false;
+    bid = true;
+    bidPx = lvPx;
+    bidSz = lvSz;
+    bidN = lvN;
+    bPxS = lvPxStart;
+    bPxE = lvPxEnd;
+    bSzS = lvSzStart;
+    bSzE = lvSzEnd;
+  }
+  if (t.charCodeAt(i) !== 44) return false; // ,
+  i++;
+  let ask = false;
+  if (t.startsWith('null', i)) {
+    i += 4;
+  } else {
+    i = scanLevel(t, i);
+    if (i < 0) return false;
+    ask = true;
+  }
+  if (i + 3 !== t.length || !t.endsWith(']}}')) return false;
+  if (bid) {
+    out.hasBid = true;
+    out.bidPx = bidPx;
+    out.bidSz = bidSz;
+    out.bidN = bidN;
+    out.bidPxRaw = sliceOr(out.bidPxRaw, t, bPxS, bPxE);
+    out.bidSzRaw = sliceOr(out.bidSzRaw, t, bSzS, bSzE);
+  } else clearBid(out);
+  if (ask) {
+    out.hasAsk = true;
+    out.askPx = lvPx;
+    out.askSz = lvSz;
+    out.askN = lvN;
+    out.askPxRaw = sliceOr(out.askPxRaw, t, lvPxStart, lvPxEnd);
+    out.askSzRaw = sliceOr(out.askSzRaw, t, lvSzStart, lvSzEnd);
+  } else clearAsk(out);
+  out.coin = sliceOr(out.coin, t, coinStart, coinEnd);
+  out.time = time;
+  return true;
+}
+
+function fillLevelFromJson(x: unknown): boolean {
+  if (!isObj(x)) return false;
+  const px = x.px;
+  const sz = x.sz;
+  const n = x.n;
+  if (typeof px !== 'string' || typeof sz !== 'string' || typeof n !== 'number' || !Number.isSafeInteger(n)) return false;
+  lvPx = parseDecimal(px);
+  lvSz = parseDecimal(sz);
+  if (Number.isNaN(lvPx) || Number.isNaN(lvSz)) return false;
+  lvN = n;
+  return true;
+}
+
+/** JSON.parse + validation path of parseBboInto (also used alone to benchmark the alternative). */
+export function parseBboIntoViaJson(text: string, out: BboFrame): ParseCode {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return PARSE_NOT_JSON;
+  }
+  if (!isObj(msg)) return PARSE_BAD_SHAPE;
+  if (msg.channel !== 'bbo') return PARSE_WRONG_CHANNEL;
+  const data = msg.data;
+  if (!isObj(data)) return PARSE_BAD_SHAPE;
+  const coin = data.coin;
+  const time = data.time;
+  const bbo = data.bbo;
+  if (typeof coin !== 'string' || typeof time !== 'number' || !Number.isSafeInteger(time) || !Array.isArray(bbo) || bbo.length !== 2) {
+    return PARSE_BAD_SHAPE;
+  }
+  const b = bbo[0];
+  const a = bbo[1];
+  // Check both sides before writing anything, so a rejected frame leaves `out` as it was.
+  let bidPx = Number.NaN;
+  let bidSz = Number.NaN;
+  let bidN = 0;
+  if (b !== null) {
+    if (!fillLevelFromJson(b)) return PARSE_BAD_SHAPE;
+    bidPx = lvPx;
+    bidSz = lvSz;
+    bidN = lvN;
+  }
+  if (a !== null && !fillLevelFromJson(a)) return PARSE_BAD_SHAPE;
+  out.coin = coin;
+  out.time = time;
+  if (b === null) clearBid(out);
+  else {
+    out.hasBid = true;
+    out.bidPx = bidPx;
+    out.bidSz = bidSz;
+    out.bidN = bidN;
+    out.bidPxRaw = (b as Obj).px as string;
+    out.bidSzRaw = (b as Obj).sz as string;
+  }
+  if (a === null) clearAsk(out);
+  else {
+    out.hasAsk = true;
+    out.askPx = lvPx;
+    out.askSz = lvSz;
+    out.askN = lvN;
+    out.askPxRaw = (a as Obj).px as string;
+    out.askSzRaw = (a as Obj).sz as string;
+  }
+  return PARSE_OK;
+}
+
+/**
+ * Hot path for `bbo` frames: fills `out` (see newBboFrame) and returns PARSE_OK, or an error code with
+ * `out` unchanged. Prices and sizes as numbers (exactly Number(px)) plus their raw strings.
+ */
+export function parseBboInto(text: string, out: BboFrame): ParseCode {
+  if (scanBbo(text, out)) return PARSE_OK;
+  return parseBboIntoViaJson(text, out);
+}
+
+// ───────────────────────────── hot path: activeAssetCtx ─────────────────────────────
+
+/** Reusable result of parseActiveAssetCtxInto. Nullable venue fields become NaN (raw: null). */
+export interface ActiveAssetCtxFrame {
+  coin: string;
+  funding: number;
+  openInterest: number;
+  prevDayPx: number;
+  dayNtlVlm: number;
+  premium: number;
+  oraclePx: number;
+  markPx: number;
+  midPx: number;
+  impactBidPx: number;
+  impactAskPx: number;
+  dayBaseVlm: number;
+  oraclePxRaw: string;
+  markPxRaw: string;
+  midPxRaw: string | null;
+}
+
+export function newActiveAssetCtxFrame(): ActiveAssetCtxFrame {
+  return {
+    coin: '',
+    funding: Number.NaN,
+    openInterest: Number.NaN,
+    prevDayPx: Number.NaN,
+    dayNtlVlm: Number.NaN,
+    premium: Number.NaN,
+    oraclePx: Number.NaN,
+    markPx: Number.NaN,
+    midPx: Number.NaN,
+    impactBidPx: Number.NaN,
+    impactAskPx: Number.NaN,
+    dayBaseVlm: Number.NaN,
+    oraclePxRaw: '',
+    markPxRaw: '',
+    midPxRaw: null,
+  };
+}
+
+const CTX_HEAD = '{"channel":"activeAssetCtx","data":{"coin":"';
+const CTX_OPEN = '","ctx":{';
+let scanEnd = 0;
+
+/** Scans `"key":"decimal"` at i; returns the number (NaN on mismatch) and sets scanEnd after the quote. */
+function scanKeyDecimal(t: string, i: number, keyToken: string): number {
+  if (!t.startsWith(keyToken, i)) return Number.NaN;
+  const s = i + keyToken.length;
+  const q = t.indexOf('"', s);
+  if (q < 0) return Number.NaN;
+  lvPxStart = s;
+  lvPxEnd = q;
+  scanEnd = q + 1;
+  return decimalAt(t, s, q);
+}
+
+/** Same, but the value may be null (returns NaN with lvPxStart = -1). A mismatch sets scanEnd = -1. */
+function scanKeyNullableDecimal(t: string, i: number, keyToken: string, nullToken: string): number {
+  if (t.startsWith(nullToken, i)) {
+    lvPxStart = -1;
+    scanEnd = i + nullToken.length;
+    return Number.NaN;
+  }
+  const v = scanKeyDecimal(t, i, keyToken);
+  if (Number.isNaN(v)) scanEnd = -1;
+  return v;
+}
+
+const K_FUNDING = '"funding":"';
+const K_OI = ',"openInterest":"';
+const K_PREV = ',"prevDayPx":"';
+const K_NTL = ',"dayNtlVlm":"';
+const K_PREMIUM = ',"premium":"';
+const K_PREMIUM_NULL = ',"premium":null';
+const K_ORACLE = ',"oraclePx":"';
+const K_MARK = ',"markPx":"';
+const K_MID = ',"midPx":"';
+const K_MID_NULL = ',"midPx":null';
+const K_IMPACT = ',"impactPxs":["';
+const K_IMPACT_NULL = ',"impactPxs":null';
+const K_BASE = ',"dayBaseVlm":"';
+
+function scanActiveAssetCtx(t: string, out: ActiveAssetCtxFrame): boolean {
+  if (!t.startsWith(CTX_HEAD)) return false;
+  const coinStart = CTX_HEAD.length;
+  const coinEnd = t.indexOf('"', coinStart);
+  if (coinEnd < 0 || coinEnd === coinStart) return false;
+  if (t.lastIndexOf('\\', coinEnd) >= coinStart) return false;
+  if (!t.startsWith(CTX_OPEN, coinEnd)) return false;
+  const funding = scanKeyDecimal(t, coinEnd + CTX_OPEN.length, K_FUNDING);
+  if (Number.isNaN(funding)) return false;
+  const openInterest = scanKeyDecimal(t, scanEnd, K_OI);
+  if (Number.isNaN(openInterest)) return false;
+  const prevDayPx = scanKeyDecimal(t, scanEnd, K_PREV);
+  if (Number.isNaN(prevDayPx)) return false;
+  const dayNtlVlm = scanKeyDecimal(t, scanEnd, K_NTL);
+  if (Number.isNaN(dayNtlVlm)) return false;
+  const premium = scanKeyNullableDecimal(t, scanEnd, K_PREMIUM, K_PREMIUM_NULL);
+  if (scanEnd < 0) return false;
+  const oraclePx = scanKeyDecimal(t, scanEnd, K_ORACLE);
+  if (Number.isNaN(oraclePx)) return false;
+  const oStart = lvPxStart;
+  const oEnd = lvPxEnd;
+  const markPx = scanKeyDecimal(t, scanEnd, K_MARK);
+  if (Number.isNaN(markPx)) return false;
+  const mStart = lvPxStart;
+  const mEnd = lvPxEnd;
+  const midPx = scanKeyNullableDecimal(t, scanEnd, K_MID, K_MID_NULL);
+  if (scanEnd < 0) return false;
+  const midStart = lvPxStart;
+  const midEnd = lvPxEnd;
+  let impactBidPx = Number.NaN;
+  let impactAskPx = Number.NaN;
+  let i = scanEnd;
+  if (t.startsWith(K_IMPACT_NULL, i)) {
+    i += K_IMPACT_NULL.length;
+  } else {
+    if (!t.startsWith(K_IMPACT, i)) return false;
+    i += K_IMPACT.length;
+    let q = t.indexOf('"', i);
+    if (q < 0) return false;
+    impactBidPx = decimalAt(t, i, q);
+    if (Number.isNaN(impactBidPx) || !t.startsWith('","', q)) return false;
+    i = q + 3;
+    q = t.indexOf('"', i);
+    if (q < 0) return false;
+    impactAskPx = decimalAt(t, i, q);
+    if (Number.isNaN(impactAskPx) || !t.startsWith('"]', q)) return false;
+    i = q + 2;
+  }
+  const dayBaseVlm = scanKeyDecimal(t, i, K_BASE);
+  if (Number.isNaN(dayBaseVlm)) return false;
+  if (scanEnd + 3 !== t.length || !t.endsWith('}}}')) return false;
+  out.coin = sliceOr(out.coin, t, coinStart, coinEnd);
+  out.funding = funding;
+  out.openInterest = openInterest;
+  out.prevDayPx = prevDayPx;
+  out.dayNtlVlm = dayNtlVlm;
+  out.premium = premium;
+  out.oraclePx = oraclePx;
+  out.markPx = markPx;
+  out.midPx = midPx;
+  out.impactBidPx = impactBidPx;
+  out.impactAskPx = impactAskPx;
+  out.dayBaseVlm = dayBaseVlm;
+  out.oraclePxRaw = sliceOr(out.oraclePxRaw, t, oStart, oEnd);
+  out.markPxRaw = sliceOr(out.markPxRaw, t, mStart, mEnd);
+  out.midPxRaw = midStart < 0 ? null : sliceOr(out.midPxRaw ?? '', t, midStart, midEnd);
+  return true;
+}
+
+function decField(o: Obj, key: string): number {
+  const v = o[key];
+  return typeof v === 'string' ? parseDecimal(v) : Number.NaN;
+}
+function nullableDecField(o: Obj, key: string): number | undefined {
+  const v = o[key];
+  if (v === null) return Number.NaN;
+  if (typeof v !== 'string') return undefined;
+  const x = parseDecimal(v);
+  return !Number.isNaN(x) ? x : undefined;
+}
+
+/** JSON.parse + validation path of parseActiveAssetCtxInto (also benchmarked alone). */
+export function parseActiveAssetCtxIntoViaJson(text: string, out: ActiveAssetCtxFrame): ParseCode {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return PARSE_NOT_JSON;
+  }
+  if (!isObj(msg)) return PARSE_BAD_SHAPE;
+  if (msg.channel !== 'activeAssetCtx') return PARSE_WRONG_CHANNEL;
+  const data = msg.data;
+  if (!isObj(data) || typeof data.coin !== 'string' || !isObj(data.ctx)) return PARSE_BAD_SHAPE;
+  const c = data.ctx;
+  const funding = decField(c, 'funding');
+  const openInterest = decField(c, 'openInterest');
+  const prevDayPx = decField(c, 'prevDayPx');
+  const dayNtlVlm = decField(c, 'dayNtlVlm');
+  const oraclePx = decField(c, 'oraclePx');
+  const markPx = decField(c, 'markPx');
+  const dayBaseVlm = decField(c, 'dayBaseVlm');
+  if (Number.isNaN(funding) || Number.isNaN(openInterest) || Number.isNaN(prevDayPx) || Number.isNaN(dayNtlVlm)) return PARSE_BAD_SHAPE;
+  if (Number.isNaN(oraclePx) || Number.isNaN(markPx) || Number.isNaN(dayBaseVlm)) return PARSE_BAD_SHAPE;
+  const premium = nullableDecField(c, 'premium');
+  const midPx = nullableDecField(c, 'midPx');
+  if (premium === undefined || midPx === undefined) return PARSE_BAD_SHAPE;
+  let impactBidPx = Number.NaN;
+  let impactAskPx = Number.NaN;
+  const imp = c.impactPxs;
+  if (imp !== null) {
+    if (!Array.isArray(imp) || imp.length !== 2 || typeof imp[0] !== 'string' || typeof imp[1] !== 'string') return PARSE_BAD_SHAPE;
+    impactBidPx = parseDecimal(imp[0]);
+    impactAskPx = parseDecimal(imp[1]);
+    if (Number.isNaN(impactBidPx) || Number.isNaN(impactAskPx)) return PARSE_BAD_SHAPE;
+  }
+  out.coin = data.coin;
+  out.funding = funding;
+  out.openInterest = openInterest;
+  out.prevDayPx = prevDayPx;
+  out.dayNtlVlm = dayNtlVlm;
+  out.premium = premium;
+  out.oraclePx = oraclePx;
+  out.markPx = markPx;
+  out.midPx = midPx;
+  out.impactBidPx = impactBidPx;
+  out.impactAskPx = impactAskPx;
+  out.dayBaseVlm = dayBaseVlm;
+  out.oraclePxRaw = c.oraclePx as string;
+  out.markPxRaw = c.markPx as string;
+  out.midPxRaw = c.midPx as string | null;
+  return PARSE_OK;
+}
+
+/**
+ * Hot path for `activeAssetCtx` (perp) frames: fills `out` (see newActiveAssetCtxFrame) and returns
+ * PARSE_OK, or an error code with `out` unchanged. A spot coin arrives on channel
+ * activeSpotAssetCtx, which gives PARSE_WRONG_CHANNEL here.
+ */
+export function parseActiveAssetCtxInto(text: string, out: ActiveAssetCtxFrame): ParseCode {
+  if (scanActiveAssetCtx(text, out)) return PARSE_OK;
+  return parseActiveAssetCtxIntoViaJson(text, out);
+}
+
+/** The channel name of a frame from its first bytes, without parsing (undefined if not the usual layout). */
+export function sniffChannel(text: string): string | undefined {
+  if (!text.startsWith('{"channel":"')) return undefined;
+  const end = text.indexOf('"', 12);
+  return end < 0 ? undefined : text.slice(12, end);
+}
+
+// ───────────────────────────── validators (shape checks) ─────────────────────────────
+
+function side(o: Obj, key: string, path: string): void {
+  const v = o[key];
+  if (v !== 'A' && v !== 'B') fail(`${path}.${key}`, 'expected "A" or "B"');
+}
+
+function level(x: unknown, path: string, requireN: boolean): void {
+  const o = obj(x, path);
+  dec(o, 'px', path);
+  dec(o, 'sz', path);
+  if (requireN) int(o, 'n', path);
+  else optInt(o, 'n', path);
+}
+
+function checkBbo(d: unknown, path: string): void {
+  const o = obj(d, path);
+  str(o, 'coin', path);
+  int(o, 'time', path);
+  const b = arr(o.bbo, `${path}.bbo`);
+  if (b.length !== 2) fail(`${path}.bbo`, 'expected [bid, ask]');
+  if (b[0] !== null) level(b[0], `${path}.bbo[0]`, true);
+  if (b[1] !== null) level(b[1], `${path}.bbo[1]`, true);
+}
+
+function checkL2Book(d: unknown, path: string, requireN: boolean): void {
+  const o = obj(d, path);
+  str(o, 'coin', path);
+  int(o, 'time', path);
+  const lv = arr(o.levels, `${path}.levels`);
+  if (lv.length !== 2) fail(`${path}.levels`, 'expected [bids, asks]');
+  for (let s = 0; s < 2; s++) {
+    const side = arr(lv[s], `${path}.levels[${s}]`);
+    for (let i = 0; i < side.length; i++) level(side[i], `${path}.levels[${s}][${i}]`, requireN);
+  }
+  optDec(o, 'spread', path);
+}
+
+function checkTrade(x: unknown, path: string): void {
+  const o = obj(x, path);
+  str(o, 'coin', path);
+  side(o, 'side', path);
+  dec(o, 'px', path);
+  dec(o, 'sz', path);
+  int(o, 'time', path);
+  str(o, 'hash', path);
+  int(o, 'tid', path);
+  const u = arr(o.users, `${path}.users`);
+  if (u.length !== 2 || typeof u[0] !== 'string' || typeof u[1] !== 'string') fail(`${path}.users`, 'expected [buyer, seller]');
+}
+
+/** Checks a perp asset context (activeAssetCtx.ctx, metaAndAssetCtxs[1][i], allDexsAssetCtxs). */
+export function checkPerpAssetCtx(x: unknown, path: string): PerpAssetCtx {
+  const o = obj(x, path);
+  dec(o, 'funding', path);
+  dec(o, 'openInterest', path);
+  dec(o, 'prevDayPx', path);
+  dec(o, 'dayNtlVlm', path);
+  nullableDec(o, 'premium', path);
+  dec(o, 'oraclePx', path);
+  dec(o, 'markPx', path);
+  nullableDec(o, 'midPx', path);
+  const imp = o.impactPxs;
+  if (imp !== null) {
+    const a = arr(imp, `${path}.impactPxs`);
+    if (a.length !== 2 || !isDecimal(a[0]) || !isDecimal(a[1])) fail(`${path}.impactPxs`, 'expected [bidPx, askPx] or null');
+  }
+  dec(o, 'dayBaseVlm', path);
+  return o as unknown as PerpAssetCtx;
+}
+
+function checkSpotAssetCtx(x: unknown, path: string): SpotAssetCtx {
+  const o = obj(x, path);
+  dec(o, 'prevDayPx', path);
+  dec(o, 'dayNtlVlm', path);
+  dec(o, 'markPx', path);
+  nullableDec(o, 'midPx', path);
+  dec(o, 'circulatingSupply', path);
+  str(o, 'coin', path);
+  dec(o, 'totalSupply', path);
+  dec(o, 'dayBaseVlm', path);
+  return o as unknown as SpotAssetCtx;
+}
+
+function checkOpenOrder(x: unknown, path: string): Obj {
+  const o = obj(x, path);
+  str(o, 'coin', path);
+  side(o, 'side', path);
+  dec(o, 'limitPx', path);
+  dec(o, 'sz', path);
+  int(o, 'oid', path);
+  int(o, 'timestamp', path);
+  dec(o, 'origSz', path);
+  optStr(o, 'cloid', path);
+  optBool(o, 'reduceOnly', path);
+  return o;
+}
+
+function checkFrontendOpenOrder(x: unknown, path: string): void {
+  const o = checkOpenOrder(x, path);
+  str(o, 'triggerCondition', path);
+  bool(o, 'isTrigger', path);
+  dec(o, 'triggerPx', path);
+  const ch = arr(o.children, `${path}.children`);
+  for (let i = 0; i < ch.length; i++) checkFrontendOpenOrder(ch[i], `${path}.children[${i}]`);
+  bool(o, 'isPositionTpsl', path);
+  bool(o, 'reduceOnly', path);
+  str(o, 'orderType', path);
+  optStr(o, 'tif', path);
+  optStr(o, 'cloid', path);
+}
+
+function checkOrderUpdate(x: unknown, path: string): void {
+  const o = obj(x, path);
+  checkOpenOrder(o.order, `${path}.order`);
+  str(o, 'status', path);
+  int(o, 'statusTimestamp', path);
+}
+
+function checkFill(x: unknown, path: string): void {
+  const o = obj(x, path);
+  str(o, 'coin', path);
+  dec(o, 'px', path);
+  dec(o, 'sz', path);
+  side(o, 'side', path);
+  int(o, 'time', path);
+  dec(o, 'startPosition', path);
+  str(o, 'dir', path);
+  dec(o, 'closedPnl', path);
+  str(o, 'hash', path);
+  int(o, 'oid', path);
+  bool(o, 'crossed', path);
+  dec(o, 'fee', path);
+  int(o, 'tid', path);
+  str(o, 'feeToken', path);
+  optDec(o, 'builderFee', path);
+  optDec(o, 'feeTrialEscrow', path);
+  optInt(o, 'twapId', path);
+  optStr(o, 'cloid', path);
+  if (o.liquidation !== undefined && o.liquidation !== null) {
+    const l = obj(o.liquidation, `${path}.liquidation`);
+    optStr(l, 'liquidatedUser', `${path}.liquidation`);
+    dec(l, 'markPx', `${path}.liquidation`);
+    str(l, 'method', `${path}.liquidation`);
+  }
+}
+
+function checkFills(x: unknown, path: string): void {
+  const a = arr(x, path);
+  for (let i = 0; i < a.length; i++) checkFill(a[i], `${path}[${i}]`);
+}
+
+function checkUserEvent(d: unknown, path: string): void {
+  const o = obj(d, path);
+  if ('fills' in o) checkFills(o.fills, `${path}.fills`);
+  else if ('funding' in o) {
+    const f = obj(o.funding, `${path}.funding`);
+    int(f, 'time', `${path}.funding`);
+    str(f, 'coin', `${path}.funding`);
+    dec(f, 'usdc', `${path}.funding`);
+    dec(f, 'szi', `${path}.funding`);
+    dec(f, 'fundingRate', `${path}.funding`);
+  } else if ('liquidation' in o) {
+    const l = obj(o.liquidation, `${path}.liquidation`);
+    int(l, 'lid', `${path}.liquidation`);
+    str(l, 'liquidator', `${path}.liquidation`);
+    str(l, 'liquidated_user', `${path}.liquidation`);
+  } else if ('nonUserCancel' in o) {
+    const a = arr(o.nonUserCancel, `${path}.nonUserCancel`);
+    for (let i = 0; i < a.length; i++) {
+      const c = obj(a[i], `${path}.nonUserCancel[${i}]`);
+      str(c, 'coin', `${path}.nonUserCancel[${i}]`);
+      int(c, 'oid', `${path}.nonUserCancel[${i}]`);
+    }
+  } else if ('twapHistory' in o) arr(o.twapHistory, `${path}.twapHistory`);
+  else if ('twapSliceFills' in o) arr(o.twapSliceFills, `${path}.twapSliceFills`);
+  else fail(path, 'unknown user event (expected fills, funding, liquidation, nonUserCancel, twapHistory or twapSliceFills)');
+}
+
+function checkMarginSummary(x: unknown, path: string): void {
+  const o = obj(x, path);
+  dec(o, 'accountValue', path);
+  dec(o, 'totalNtlPos', path);
+  dec(o, 'totalRawUsd', path);
+  dec(o, 'totalMarginUsed', path);
+}
+
+function checkClearinghouseState(x: unknown, path: string): ClearinghouseState {
+  const o = obj(x, path);
+  checkMarginSummary(o.marginSummary, `${path}.marginSummary`);
+  checkMarginSummary(o.crossMarginSummary, `${path}.crossMarginSummary`);
+  dec(o, 'crossMaintenanceMarginUsed', path);
+  dec(o, 'withdrawable', path);
+  int(o, 'time', path);
+  const ap = arr(o.assetPositions, `${path}.assetPositions`);
+  for (let i = 0; i < ap.length; i++) {
+    const pp = `${path}.assetPositions[${i}]`;
+    const a = obj(ap[i], pp);
+    str(a, 'type', pp);
+    const p = obj(a.position, `${pp}.position`);
+    const q = `${pp}.position`;
+    str(p, 'coin', q);
+    dec(p, 'szi', q);
+    const lev = obj(p.leverage, `${q}.leverage`);
+    const lt = str(lev, 'type', `${q}.leverage`);
+    int(lev, 'value', `${q}.leverage`);
+    if (lt === 'isolated') dec(lev, 'rawUsd', `${q}.leverage`);
+    else if (lt !== 'cross') fail(`${q}.leverage.type`, 'expected "cross" or "isolated"');
+    dec(p, 'entryPx', q);
+    dec(p, 'positionValue', q);
+    dec(p, 'unrealizedPnl', q);
+    dec(p, 'returnOnEquity', q);
+    nullableDec(p, 'liquidationPx', q);
+    dec(p, 'marginUsed', q);
+    int(p, 'maxLeverage', q);
+    const cf = obj(p.cumFunding, `${q}.cumFunding`);
+    dec(cf, 'allTime', `${q}.cumFunding`);
+    dec(cf, 'sinceOpen', `${q}.cumFunding`);
+    dec(cf, 'sinceChange', `${q}.cumFunding`);
+  }
+  return o as unknown as ClearinghouseState;
+}
+
+function checkExchangeResponse(x: unknown, path: string): ExchangeResponse {
+  const o = obj(x, path);
+  if (o.status === 'err') {
+    str(o, 'response', path);
+    return o as unknown as ExchangeResponse;
+  }
+  if (o.status !== 'ok') fail(`${path}.status`, 'expected "ok" or "err"');
+  const r = obj(o.response, `${path}.response`);
+  const type = str(r, 'type', `${path}.response`);
+  if (type === 'default') return o as unknown as ExchangeResponse;
+  if (type !== 'order' && type !== 'cancel') fail(`${path}.response.type`, `unexpected response type ${JSON.stringify(type)}`);
+  const data = obj(r.data, `${path}.response.data`);
+  const st = arr(data.statuses, `${path}.response.data.statuses`);
+  for (let i = 0; i < st.length; i++) {
+    const p = `${path}.response.data.statuses[${i}]`;
+    const s = st[i];
+    if (type === 'cancel') {
+      if (s === 'success') continue;
+      const e = obj(s, p);
+      str(e, 'error', p);
+      continue;
+    }
+    if (s === 'waitingForFill' || s === 'waitingForTrigger') continue;
+    const e = obj(s, p);
+    if ('error' in e) str(e, 'error', p);
+    else if ('resting' in e) {
+      const q = obj(e.resting, `${p}.resting`);
+      int(q, 'oid', `${p}.resting`);
+      optStr(q, 'cloid', `${p}.resting`);
+    } else if ('filled' in e) {
+      const q = obj(e.filled, `${p}.filled`);
+      dec(q, 'totalSz', `${p}.filled`);
+      dec(q, 'avgPx', `${p}.filled`);
+      int(q, 'oid', `${p}.filled`);
+      optStr(q, 'cloid', `${p}.filled`);
+    } else fail(p, 'expected resting, filled, error, "waitingForFill" or "waitingForTrigger"');
+  }
+  return o as unknown as ExchangeResponse;
+}
+
+function checkPostResponse(x: unknown, path: string): PostResponse {
+  const o = obj(x, path);
+  const type = o.type;
+  if (type === 'info') {
+    const p = obj(o.payload, `${path}.payload`);
+    str(p, 'type', `${path}.payload`);
+    if (!('data' in p)) fail(`${path}.payload.data`, 'missing');
+  } else if (type === 'action') {
+    checkExchangeResponse(o.payload, `${path}.payload`);
+  } else if (type === 'error') {
+    str(o, 'payload', path);
+  } else fail(`${path}.type`, 'expected "info", "action" or "error"');
+  return o as unknown as PostResponse;
+}
+
+function checkWsData(channel: string, d: unknown): boolean {
+  const path = 'data';
+  switch (channel) {
+    case 'bbo':
+      checkBbo(d, path);
+      return true;
+    case 'l2Book':
+      checkL2Book(d, path, true);
+      return true;
+    case 'trades': {
+      const a = arr(d, path);
+      for (let i = 0; i < a.length; i++) checkTrade(a[i], `${path}[${i}]`);
+      return true;
+    }
+    case 'activeAssetCtx': {
+      const o = obj(d, path);
+      str(o, 'coin', path);
+      checkPerpAssetCtx(o.ctx, `${path}.ctx`);
+      return true;
+    }
+    case 'activeSpotAssetCtx': {
+      const o = obj(d, path);
+      str(o, 'coin', path);
+      checkSpotAssetCtx(o.ctx, `${path}.ctx`);
+      return true;
+    }
+    case 'allMids': {
+      const o = obj(d, path);
+      const mids = obj(o.mids, `${path}.mids`);
+      for (const k in mids) dec(mids, k, `${path}.mids`);
+      return true;
+    }
+    case 'allDexsAssetCtxs': {
+      const o = obj(d, path);
+      const c = arr(o.ctxs, `${path}.ctxs`);
+      for (let i = 0; i < c.length; i++) {
+        const e = arr(c[i], `${path}.ctxs[${i}]`);
+        if (e.length !== 2 || typeof e[0] !== 'string') fail(`${path}.ctxs[${i}]`, 'expected [dex, ctxs]');
+        const l = arr(e[1], `${path}.ctxs[${i}][1]`);
+        for (let j = 0; j < l.length; j++) checkPerpAssetCtx(l[j], `${path}.ctxs[${i}][1][${j}]`);
+      }
+      return true;
+    }
+    case 'orderUpdates': {
+      const a = arr(d, path);
+      for (let i = 0; i < a.length; i++) checkOrderUpdate(a[i], `${path}[${i}]`);
+      return true;
+    }
+    case 'userFills': {
+      const o = obj(d, path);
+      str(o, 'user', path);
+      optBool(o, 'isSnapshot', path);
+      checkFills(o.fills, `${path}.fills`);
+      return true;
+    }
+    case 'user':
+      checkUserEvent(d, path);
+      return true;
+    case 'clearinghouseState': {
+      const o = obj(d, path);
+      str(o, 'dex', path);
+      str(o, 'user', path);
+      checkClearinghouseState(o.clearinghouseState, `${path}.clearinghouseState`);
+      return true;
+    }
+    case 'openOrders': {
+      const o = obj(d, path);
+      str(o, 'dex', path);
+      str(o, 'user', path);
+      const a = arr(o.orders, `${path}.orders`);
+      for (let i = 0; i < a.length; i++) checkFrontendOpenOrder(a[i], `${path}.orders[${i}]`);
+      return true;
+    }
+    case 'post': {
+      const o = obj(d, path);
+      int(o, 'id', path);
+      checkPostResponse(o.response, `${path}.response`);
+      return true;
+    }
+    case 'subscriptionResponse': {
+      const o = obj(d, path);
+      if (o.method !== 'subscribe' && o.method !== 'unsubscribe') fail(`${path}.method`, 'expected "subscribe" or "unsubscribe"');
+      const s = obj(o.subscription, `${path}.subscription`);
+      str(s, 'type', `${path}.subscription`);
+      return true;
+    }
+    case 'error':
+      if (typeof d !== 'string') fail(path, 'expected a string');
+      return true;
+    case 'pong':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ───────────────────────────── public parsers ─────────────────────────────
+
+export type WsParseResult =
+  | { kind: 'message'; message: WsMessage }
+  /** The plain-text "Websocket connection established." frame: ignore it. */
+  | { kind: 'greeting' }
+  /** Valid JSON on a channel this module does not model (e.g. webData2): forward or ignore. */
+  | { kind: 'unknown'; channel: string; data: unknown }
+  | { kind: 'error'; error: WireParseError };
+
+const GREETING: WsParseResult = Object.freeze({ kind: 'greeting' });
+
+/** Parses any server frame. Never throws. */
+export function parseWsMessage(text: string): WsParseResult {
+  if (typeof text !== 'string') return { kind: 'error', error: new WireParseError('not_json', '', 'frame is not text') };
+  if (text === WS_GREETING) return GREETING;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return { kind: 'error', error: new WireParseError('not_json', '', `not JSON: ${text.slice(0, 80)}`) };
+  }
+  if (!isObj(msg) || typeof msg.channel !== 'string') {
+    return { kind: 'error', error: new WireParseError('bad_shape', 'channel', 'frame has no channel') };
+  }
+  const channel = msg.channel;
+  const r = guard(() => checkWsData(channel, msg.data));
+  if (r instanceof WireParseError) return { kind: 'error', error: r };
+  if (!r) return { kind: 'unknown', channel, data: msg.data };
+  return { kind: 'message', message: msg as unknown as WsMessage };
+}
+
+/** A /exchange reply (or WS post action payload), already JSON-parsed. */
+export function parseExchangeResponse(json: unknown): ExchangeResponse | WireParseError {
+  return guard(() => checkExchangeResponse(json, 'response'));
+}
+
+/** The `data.response` of a WS post frame. */
+export function parsePostResponse(json: unknown): PostResponse | WireParseError {
+  return guard(() => checkPostResponse(json, 'response'));
+}
+
+export function parseClearinghouseState(json: unknown): ClearinghouseState | WireParseError {
+  return guard(() => checkClearinghouseState(json, 'clearinghouseState'));
+}
+
+export function parseOpenOrders(json: unknown): OpenOrder[] | WireParseError {
+  return guard(() => {
+    const a = arr(json, 'openOrders');
+    for (let i = 0; i < a.length; i++) checkOpenOrder(a[i], `openOrders[${i}]`);
+    return a as unknown as OpenOrder[];
+  });
+}
+
+export function parseFrontendOpenOrders(json: unknown): FrontendOpenOrder[] | WireParseError {
+  return guard(() => {
+    const a = arr(json, 'frontendOpenOrders');
+    for (let i = 0; i < a.length; i++) checkFrontendOpenOrder(a[i], `frontendOpenOrders[${i}]`);
+    return a as unknown as FrontendOpenOrder[];
+  });
+}
+
+export function parseOrderStatusResponse(json: unknown): OrderStatusResponse | WireParseError {
+  return guard(() => {
+    const o = obj(json, 'orderStatus');
+    if (o.status === 'unknownOid') return o as unknown as OrderStatusResponse;
+    if (o.status !== 'order') fail('orderStatus.status', 'expected "order" or "unknownOid"');
+    const w = obj(o.order, 'orderStatus.order');
+    checkFrontendOpenOrder(w.order, 'orderStatus.order.order');
+    str(w, 'status', 'orderStatus.order');
+    int(w, 'statusTimestamp', 'orderStatus.order');
+    return o as unknown as OrderStatusResponse;
+  });
+}
+
+/** info userFills / userFillsByTime: an array of fills. */
+export function parseUserFills(json: unknown): UserFill[] | WireParseError {
+  return guard(() => {
+    checkFills(json, 'userFills');
+    return json as UserFill[];
+  });
+}
+
+/** info l2Book: a book, or null for an unknown market. Levels may lack `n` in trimmed captures. */
+export function parseL2BookResponse(json: unknown): L2Book | null | WireParseError {
+  if (json === null) return null;
+  return guard(() => {
+    checkL2Book(json, 'l2Book', false);
+    return json as L2Book;
+  });
+}
+
+export function parseAllMidsResponse(json: unknown): Record<string, string> | WireParseError {
+  return guard(() => {
+    const o = obj(json, 'allMids');
+    for (const k in o) dec(o, k, 'allMids');
+    return o as Record<string, string>;
+  });
+}
+
+export function parseUserRateLimit(json: unknown): UserRateLimit | WireParseError {
+  return guard(() => {
+    const o = obj(json, 'userRateLimit');
+    dec(o, 'cumVlm', 'userRateLimit');
+    int(o, 'nRequestsUsed', 'userRateLimit');
+    int(o, 'nRequestsCap', 'userRateLimit');
+    optInt(o, 'nRequestsSurplus', 'userRateLimit');
+    return o as unknown as UserRateLimit;
+  });
+}
+
+/** Order-update arrays (`orderUpdates` data) checked on their own, e.g. from a recorded feed. */
+export function parseOrderUpdates(json: unknown): WsOrderUpdate[] | WireParseError {
+  return guard(() => {
+    const a = arr(json, 'orderUpdates');
+    for (let i = 0; i < a.length; i++) checkOrderUpdate(a[i], `orderUpdates[${i}]`);
+    return a as unknown as WsOrderUpdate[];
+  });
+}
+
+export function parseUserEvent(json: unknown): WsUserEvent | WireParseError {
+  return guard(() => {
+    checkUserEvent(json, 'user');
+    return json as WsUserEvent;
+  });
+}
+
+export function parseAllMids(json: unknown): AllMids | WireParseError {
+  return guard(() => {
+    checkWsData('allMids', json);
+    return json as AllMids;
+  });
+}
+
+// ───────────────────────────── order status classification ─────────────────────────────
+
+export type OrderStatusClass = 'open' | 'triggered' | 'filled' | 'canceled' | 'rejected' | 'unknown';
+
+const KNOWN_STATUSES: ReadonlySet<string> = new Set<KnownOrderStatus>([
+  'open',
+  'filled',
+  'canceled',
+  'triggered',
+  'rejected',
+  'marginCanceled',
+  'vaultWithdrawalCanceled',
+  'openInterestCapCanceled',
+  'selfTradeCanceled',
+  'reduceOnlyCanceled',
+  'siblingFilledCanceled',
+  'delistedCanceled',
+  'liquidatedCanceled',
+  'outcomeSettledCanceled',
+  'scheduledCancel',
+  'internalCancel',
+  'tickRejected',
+  'minTradeNtlRejected',
+  'perpMarginRejected',
+  'reduceOnlyRejected',
+  'badAloPxRejected',
+  'iocCancelRejected',
+  'badTriggerPxRejected',
+  'marketOrderNoLiquidityRejected',
+  'positionIncreaseAtOpenInterestCapRejected',
+  'positionFlipAtOpenInterestCapRejected',
+  'tooAggressiveAtOpenInterestCapRejected',
+  'openInterestIncreaseRejected',
+  'insufficientSpotBalanceRejected',
+  'oracleRejected',
+  'perpMaxPositionRejected',
+  'tooManyOpenOrdersRejected',
+]);
+
+export function isKnownOrderStatus(s: string): s is KnownOrderStatus {
+  return KNOWN_STATUSES.has(s);
+}
+
+/**
+ * What an order status means for our book-keeping: still working (open, triggered), done by fill,
+ * done by cancel, done by rejection. Unknown future values classify by suffix (…Canceled, …Rejected)
+ * when possible, else 'unknown' (the caller should then ask orderStatus rather than guess).
+ */
+export function classifyOrderStatus(s: string): OrderStatusClass {
+  if (s === 'open') return 'open';
+  if (s === 'filled') return 'filled';
+  if (s === 'triggered') return 'triggered';
+  if (s === 'canceled' || s === 'scheduledCancel' || s === 'internalCancel' || s.endsWith('Canceled')) return 'canceled';
+  if (s === 'rejected' || s.endsWith('Rejected')) return 'rejected';
+  return 'unknown';
+}
