@@ -1,0 +1,158 @@
+// WS `post` requests (hyperliquid-protocol.md §4.2): ids, response matching, the venue envelope, timeouts.
+// A post that times out or whose socket closes is UNKNOWN, never "rejected" (design principle 4, anchors §2.5):
+// the order may well rest or have filled at the venue. Unknown orders are resolved later (UnknownOrderResolver
+// in reconcile.ts) from orderStatus by cloid and from the fills stream.
+import type { TimerHandle, VenueClock } from './clock.ts';
+
+export type PostKind = 'action' | 'info';
+
+export type PostOutcome =
+  /** `payload` is the exchange response `{status, response}`; per-order statuses still need checking. */
+  | { type: 'action'; payload: unknown }
+  /** `data` is the info response (the envelope's `payload.data`, unwrapped). */
+  | { type: 'info'; data: unknown }
+  /** The venue's error envelope: a string mirroring the HTTP status and description. */
+  | { type: 'error'; message: string }
+  /** Written, but no answer: the venue may or may not have acted. */
+  | { type: 'unknown'; reason: 'timeout' | 'disconnected' }
+  /** Never written (dropped from the queue on disconnect or refused): the venue cannot have seen it. */
+  | { type: 'notSent'; reason: string };
+
+export interface PostResult {
+  id: number;
+  kind: PostKind;
+  outcome: PostOutcome;
+  /** Caller's correlation value (e.g. the cloids of an order batch). */
+  tag: unknown;
+  /** clock ms when written, 0 if never written. */
+  sentAt: number;
+  doneAt: number;
+  /** true when this answer arrived after the post had already been reported unknown. */
+  late: boolean;
+}
+
+export type PostCallback = (r: PostResult) => void;
+
+interface Pending {
+  id: number;
+  kind: PostKind;
+  tag: unknown;
+  cb: PostCallback;
+  sentAt: number;
+  timer: TimerHandle | null;
+}
+
+/** Builds the post frame text; the payload may be pre-serialised JSON (the signed request) or an object. */
+export function postFrame(id: number, kind: PostKind, payload: unknown): string {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return `{"method":"post","id":${id},"request":{"type":"${kind}","payload":${body}}}`;
+}
+
+/** Maps the `data` of a `post` channel frame to an outcome; null if it is not a recognisable response. */
+export function parsePostResponse(data: unknown): { id: number; outcome: PostOutcome } | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as { id?: unknown; response?: unknown };
+  if (typeof d.id !== 'number') return null;
+  const r = d.response as { type?: unknown; payload?: unknown } | undefined;
+  if (typeof r !== 'object' || r === null) return null;
+  if (r.type === 'action') return { id: d.id, outcome: { type: 'action', payload: r.payload } };
+  if (r.type === 'info') {
+    const p = r.payload as { data?: unknown } | undefined;
+    return { id: d.id, outcome: { type: 'info', data: typeof p === 'object' && p !== null ? p.data : undefined } };
+  }
+  if (r.type === 'error') {
+    return { id: d.id, outcome: { type: 'error', message: typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload) } };
+  }
+  return null;
+}
+
+export interface PostTrackerStats {
+  answered: number;
+  timedOut: number;
+  unknownOnDisconnect: number;
+  lateAnswers: number;
+  unmatched: number;
+}
+
+export class PostTracker {
+  readonly stats: PostTrackerStats = { answered: 0, timedOut: 0, unknownOnDisconnect: 0, lateAnswers: 0, unmatched: 0 };
+  private readonly clock: VenueClock;
+  private readonly pending = new Map<number, Pending>();
+  /** Recently given-up posts, so a late answer can still be reported (bounded FIFO). */
+  private readonly givenUp = new Map<number, Pending>();
+  private readonly givenUpLimit: number;
+  private nextId: number;
+  /** Receives late answers to posts already reported unknown. */
+  onLate: PostCallback | null = null;
+
+  constructor(clock: VenueClock, opts: { firstId?: number; givenUpLimit?: number } = {}) {
+    this.clock = clock;
+    this.nextId = opts.firstId ?? 1;
+    this.givenUpLimit = opts.givenUpLimit ?? 1000;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  /** Starts tracking at the moment the frame is written; the timeout runs from there. */
+  track(id: number, kind: PostKind, timeoutMs: number, tag: unknown, cb: PostCallback): void {
+    const p: Pending = { id, kind, tag, cb, sentAt: this.clock.now(), timer: null };
+    p.timer = this.clock.setTimeout(() => this.giveUp(p, 'timeout'), timeoutMs);
+    this.pending.set(id, p);
+  }
+
+  /** Handles the `data` of a `post` frame. Returns false if it matched nothing. */
+  onResponse(data: unknown): boolean {
+    const parsed = parsePostResponse(data);
+    if (parsed === null) {
+      this.stats.unmatched++;
+      return false;
+    }
+    const p = this.pending.get(parsed.id);
+    if (p) {
+      this.pending.delete(parsed.id);
+      if (p.timer !== null) this.clock.clearTimeout(p.timer);
+      this.stats.answered++;
+      p.cb({ id: p.id, kind: p.kind, outcome: parsed.outcome, tag: p.tag, sentAt: p.sentAt, doneAt: this.clock.now(), late: false });
+      return true;
+    }
+    const g = this.givenUp.get(parsed.id);
+    if (g) {
+      this.givenUp.delete(parsed.id);
+      this.stats.lateAnswers++;
+      this.onLate?.({ id: g.id, kind: g.kind, outcome: parsed.outcome, tag: g.tag, sentAt: g.sentAt, doneAt: this.clock.now(), late: true });
+      return true;
+    }
+    this.stats.unmatched++;
+    return false;
+  }
+
+  /** Disconnect: every in-flight post becomes unknown, synchronously. */
+  failAll(): void {
+    const all = [...this.pending.values()];
+    for (const p of all) this.giveUp(p, 'disconnected');
+  }
+
+  private giveUp(p: Pending, reason: 'timeout' | 'disconnected'): void {
+    if (this.pending.get(p.id) !== p) return;
+    this.pending.delete(p.id);
+    if (p.timer !== null) this.clock.clearTimeout(p.timer);
+    p.timer = null;
+    if (reason === 'timeout') this.stats.timedOut++;
+    else this.stats.unknownOnDisconnect++;
+    // A closed socket never delivers the answer; only a timed-out post can still be answered late.
+    if (reason === 'timeout') {
+      this.givenUp.set(p.id, p);
+      if (this.givenUp.size > this.givenUpLimit) {
+        const oldest = this.givenUp.keys().next().value;
+        if (oldest !== undefined) this.givenUp.delete(oldest);
+      }
+    }
+    p.cb({ id: p.id, kind: p.kind, outcome: { type: 'unknown', reason }, tag: p.tag, sentAt: p.sentAt, doneAt: this.clock.now(), late: false });
+  }
+}

@@ -1,0 +1,574 @@
+// VenueClient: one WebSocket per (network, user) composed with subscriptions, readiness, the outbound queue,
+// posts, the info client and reconciliation, behind a small event interface for the app. The core consumes
+// these events synchronously; the app wires the two.
+//
+// Hot path: socket message → sniffChannel → parse…Into (reused frame objects, no allocation) → readiness slot
+// update → handler, all in one turn. Nothing here awaits inside frame handling; reconciliation and info
+// calls are promises started from timers or by the app.
+import {
+  type ActiveAssetCtxFrame,
+  type BboFrame,
+  newActiveAssetCtxFrame,
+  newBboFrame,
+  PARSE_OK,
+  parseActiveAssetCtxInto,
+  parseBboInto,
+  parseWsMessage,
+  sniffChannel,
+} from '../protocol/parse.ts';
+import type {
+  ExchangeRequest,
+  ExchangeResponse,
+  InfoRequest,
+  L2Book,
+  UserFill,
+  WsOrderUpdate,
+  WsTrade,
+  WsUserEvent,
+  WsUserFills,
+} from '../protocol/wire.ts';
+import { systemClock, silentLogger, type VenueClock, type VenueLogger } from './clock.ts';
+import { type BackoffConfig, type CloseReason, VenueConnection } from './connection.ts';
+import { httpInfoTransport, InfoClient, InfoError, type RestLimiterConfig, RestLimiter } from './info.ts';
+import { OutboundQueue, type WireBudget, type WriteOutcome } from './outbound.ts';
+import { type PostOutcome, type PostResult, PostTracker, postFrame } from './posts.ts';
+import { type MarketSlot, Readiness, type ReadinessCause, type ReadinessConfig, type ReadinessState } from './readiness.ts';
+import { type ReconcileSnapshot, Reconciler, type ReconcilerOptions } from './reconcile.ts';
+import { desiredSubscriptions, type SubscriptionError, SubscriptionManager } from './subscriptions.ts';
+
+export interface VenueClientOptions {
+  wsUrl: string;
+  /** Base URL for POST /info over HTTP; without it info goes over WS post. */
+  httpUrl?: string;
+  /** MASTER account address: user subscriptions and account queries use it even when an agent signs. */
+  user?: string;
+  /** Full market names ('xyz:GOLD') to subscribe (bbo + activeAssetCtx each). */
+  markets: readonly string[];
+  l2Book?: boolean;
+  trades?: boolean;
+  /** Dexes reconciliation queries (default: the dexes of `markets`). */
+  dexes?: () => readonly string[];
+  clock?: VenueClock;
+  random?: () => number;
+  logger?: VenueLogger;
+  backoff?: Partial<BackoffConfig>;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  readiness?: Partial<ReadinessConfig>;
+  ackTimeoutMs?: number;
+  subscribeAttempts?: number;
+  wireBudget?: Partial<WireBudget>;
+  maxInFlight?: number;
+  reservedInFlight?: number;
+  /** After this long without an answer an action post is UNKNOWN (ms). */
+  actionTimeoutMs?: number;
+  infoTimeoutMs?: number;
+  /** Info over WS post rather than HTTP (when both exist). */
+  infoPreferWs?: boolean;
+  restLimit?: Partial<RestLimiterConfig>;
+  infoMaxRetries?: number;
+  infoRetryBaseMs?: number;
+  reconcile?: Partial<
+    Pick<
+      ReconcilerOptions,
+      | 'intervalMs'
+      | 'retryMs'
+      | 'confirmDelayMs'
+      | 'initialFillLookbackMs'
+      | 'fillOverlapMs'
+      | 'cloidPrefix'
+      | 'knownCloids'
+      | 'cancelOrphans'
+      | 'notFoundAfter'
+    >
+  >;
+}
+
+export interface SendActionOptions {
+  /** Default true: refused as `notReady` unless the account is trading ready. Cancels/exits pass false. */
+  requireReady?: boolean;
+  /** cloids of the orders in this action: an unknown outcome is resolved by orderStatus on them. */
+  cloids?: readonly string[];
+  /** Correlation value echoed in the PostResult. */
+  tag?: unknown;
+  /** Per-call result callback (in addition to onPostResult). */
+  onResult?: (r: PostResult) => void;
+}
+
+export interface SendActionResult {
+  outcome: WriteOutcome;
+  /** Post id when written, else 0. */
+  id: number;
+}
+
+export interface VenueCounters {
+  framesIn: number;
+  badFrames: number;
+  unknownChannels: number;
+  errorFrames: number;
+  handlerErrors: number;
+  pongs: number;
+  duplicateFills: number;
+}
+
+type Handler<A extends unknown[]> = ((...args: A) => void) | null;
+
+/** Dexes of full market names: 'xyz:GOLD' → 'xyz', 'BTC' → ''. */
+export function dexesOfMarkets(markets: readonly string[]): string[] {
+  return [...new Set(markets.map((m) => (m.includes(':') ? m.slice(0, m.indexOf(':')) : '')))];
+}
+
+function isRetryableVenueError(message: string): boolean {
+  return /^(429|5\d\d)\b/.test(message);
+}
+
+export class VenueClient {
+  readonly connection: VenueConnection;
+  readonly readiness: Readiness;
+  readonly subscriptions: SubscriptionManager;
+  readonly outbound: OutboundQueue;
+  readonly posts: PostTracker;
+  readonly infoClient: InfoClient;
+  readonly reconciler: Reconciler | null;
+  readonly counters: VenueCounters = {
+    framesIn: 0,
+    badFrames: 0,
+    unknownChannels: 0,
+    errorFrames: 0,
+    handlerErrors: 0,
+    pongs: 0,
+    duplicateFills: 0,
+  };
+  readonly user: string | null;
+  private readonly clock: VenueClock;
+  private readonly log: VenueLogger;
+  private readonly actionTimeoutMs: number;
+  private readonly infoTimeoutMs: number;
+  private readonly bbo: BboFrame = newBboFrame();
+  private readonly ctx: ActiveAssetCtxFrame = newActiveAssetCtxFrame();
+  private reconcileStarted = false;
+  private lastBadFrameLog = 0;
+
+  private hBbo: Handler<[BboFrame, number]> = null;
+  private hCtx: Handler<[ActiveAssetCtxFrame, number]> = null;
+  private hL2: Handler<[L2Book, number]> = null;
+  private hTrades: Handler<[WsTrade[], number]> = null;
+  private hOrderUpdates: Handler<[WsOrderUpdate[], number]> = null;
+  private hUserFills: Handler<[{ isSnapshot: boolean; fills: UserFill[] }, number]> = null;
+  private hUserEvents: Handler<[WsUserEvent, number]> = null;
+  private hPostResult: Handler<[PostResult]> = null;
+  private hReconcile: Handler<[ReconcileSnapshot]> = null;
+  private hSubError: Handler<[SubscriptionError]> = null;
+  private hConnection: Handler<['open' | 'close', number, CloseReason | null]> = null;
+
+  constructor(opts: VenueClientOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? silentLogger;
+    this.user = opts.user ? opts.user.toLowerCase() : null;
+    this.actionTimeoutMs = opts.actionTimeoutMs ?? 5000;
+    this.infoTimeoutMs = opts.infoTimeoutMs ?? 10_000;
+
+    this.connection = new VenueConnection(
+      {
+        url: opts.wsUrl,
+        clock: this.clock,
+        random: opts.random,
+        logger: this.log,
+        backoff: opts.backoff,
+        pingIntervalMs: opts.pingIntervalMs,
+        pongTimeoutMs: opts.pongTimeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs,
+      },
+      {
+        onOpen: (s) => this.onOpen(s),
+        onFrame: (t) => this.onFrame(t),
+        onClose: (s, r, d) => this.onClose(s, r, d),
+        sendPing: () => {
+          this.outbound.enqueueControl({ text: '{"method":"ping"}', isPost: false });
+        },
+      },
+    );
+    this.posts = new PostTracker(this.clock);
+    this.posts.onLate = (r) => this.onLatePost(r);
+    this.outbound = new OutboundQueue({
+      clock: this.clock,
+      budget: opts.wireBudget,
+      maxInFlight: opts.maxInFlight,
+      reservedInFlight: opts.reservedInFlight,
+      write: (t) => this.connection.send(t),
+      inFlight: () => this.posts.inFlight,
+    });
+    this.readiness = new Readiness(opts.markets, this.clock, opts.readiness);
+    this.readiness.onHalfOpen = () => this.connection.forceReconnect('halfOpen', 'no market data from any market');
+    this.subscriptions = new SubscriptionManager(
+      desiredSubscriptions({ markets: opts.markets, l2Book: opts.l2Book, trades: opts.trades, user: this.user ?? undefined }),
+      {
+        clock: this.clock,
+        send: (text) => {
+          this.outbound.enqueueControl({ text, isPost: false });
+        },
+        ackTimeoutMs: opts.ackTimeoutMs,
+        maxAttempts: opts.subscribeAttempts,
+        onChange: () => this.onSubscriptionChange(),
+        onError: (e) => {
+          this.log.error({ sub: e.sub, reason: e.reason, detail: e.detail }, 'venue subscription failed');
+          this.hSubError?.(e);
+        },
+      },
+    );
+
+    const limiter = new RestLimiter(this.clock, opts.restLimit);
+    this.infoClient = new InfoClient({
+      http: opts.httpUrl ? httpInfoTransport({ httpUrl: opts.httpUrl, timeoutMs: this.infoTimeoutMs }) : undefined,
+      ws: (req) => this.postInfo(req),
+      preferWs: opts.infoPreferWs,
+      limiter,
+      clock: this.clock,
+      random: opts.random,
+      maxRetries: opts.infoMaxRetries,
+      retryBaseMs: opts.infoRetryBaseMs,
+    });
+
+    const dexes = opts.dexes ?? (() => dexesOfMarkets(opts.markets));
+    this.reconciler = this.user
+      ? new Reconciler({ user: this.user, dexes, source: this.infoClient, clock: this.clock, logger: this.log, ...opts.reconcile })
+      : null;
+    if (this.reconciler) this.reconciler.onSnapshot = (s) => this.onReconcileSnapshot(s);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): void {
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.connection.stop();
+    this.outbound.stop();
+    this.posts.failAll();
+    this.readiness.stop();
+    this.reconciler?.stop();
+  }
+
+  // ---------------------------------------------------------------- event interface (one handler each)
+
+  /** bbo fast path. The frame object is REUSED for the next frame: copy what you keep. */
+  onBbo(fn: (f: BboFrame, recvAt: number) => void): void {
+    this.hBbo = fn;
+  }
+  /** activeAssetCtx fast path. The frame object is REUSED: copy what you keep. */
+  onAssetCtx(fn: (f: ActiveAssetCtxFrame, recvAt: number) => void): void {
+    this.hCtx = fn;
+  }
+  onL2Book(fn: (b: L2Book, recvAt: number) => void): void {
+    this.hL2 = fn;
+  }
+  onTrades(fn: (t: WsTrade[], recvAt: number) => void): void {
+    this.hTrades = fn;
+  }
+  onOrderUpdates(fn: (u: WsOrderUpdate[], recvAt: number) => void): void {
+    this.hOrderUpdates = fn;
+  }
+  /**
+   * Fills, deduplicated by tid across the stream, resubscribe snapshots and reconciliation. `isSnapshot`
+   * fills are history replayed on (re)subscribe (incident #22): positions come from reconciliation, use
+   * these only for fill accounting.
+   */
+  onUserFills(fn: (u: { isSnapshot: boolean; fills: UserFill[] }, recvAt: number) => void): void {
+    this.hUserFills = fn;
+  }
+  onUserEvents(fn: (e: WsUserEvent, recvAt: number) => void): void {
+    this.hUserEvents = fn;
+  }
+  onReadiness(fn: (s: ReadinessState, cause: ReadinessCause, coin?: string) => void): () => void {
+    return this.readiness.subscribe(fn);
+  }
+  onReconcile(fn: (s: ReconcileSnapshot) => void): void {
+    this.hReconcile = fn;
+  }
+  onPostResult(fn: (r: PostResult) => void): void {
+    this.hPostResult = fn;
+  }
+  onSubscriptionError(fn: (e: SubscriptionError) => void): void {
+    this.hSubError = fn;
+  }
+  onConnection(fn: (event: 'open' | 'close', session: number, reason: CloseReason | null) => void): void {
+    this.hConnection = fn;
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  /**
+   * Writes a signed action now or refuses it (never queued behind anything). The result arrives later through
+   * `onPostResult` / `opts.onResult`: `action` (venue answer), `error`, or `unknown` (timeout/disconnect; the
+   * cloids are then resolved by reconciliation and reported in a snapshot's `resolved`).
+   */
+  sendAction(signed: ExchangeRequest | string, opts: SendActionOptions = {}): SendActionResult {
+    if (!this.connection.isOpen) {
+      this.outbound.stats.refusedNotConnected++;
+      return { outcome: 'notConnected', id: 0 };
+    }
+    if ((opts.requireReady ?? true) && !this.readiness.accountReady) return { outcome: 'notReady', id: 0 };
+    const id = this.posts.allocateId();
+    const text = postFrame(id, 'action', signed);
+    const cloids = opts.cloids ?? [];
+    const outcome = this.outbound.writeAction(text, () =>
+      this.posts.track(id, 'action', this.actionTimeoutMs, { tag: opts.tag, cloids }, (r) => this.onActionResult(r, opts)),
+    );
+    return { outcome, id: outcome === 'sent' ? id : 0 };
+  }
+
+  /** Info request (HTTP by default, WS post when configured or without HTTP); never call it from a frame handler and await. */
+  info<T = unknown>(req: InfoRequest, via?: 'http' | 'ws'): Promise<T> {
+    return this.infoClient.request<T>(req, via);
+  }
+
+  /** Runs a reconciliation now (off the hot path); the snapshot arrives through onReconcile. */
+  reconcileNow(): void {
+    this.reconciler?.request('manual', 0);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private onOpen(session: number): void {
+    this.outbound.setConnected(true);
+    this.readiness.onConnect(session);
+    this.reconcileStarted = false;
+    this.subscriptions.onConnect();
+    this.hConnection?.('open', session, null);
+  }
+
+  /** Synchronous: readiness first, then the queue, posts (→ unknown), subscriptions. */
+  private onClose(session: number, reason: CloseReason, _detail: string): void {
+    this.readiness.onDisconnect();
+    this.outbound.setConnected(false);
+    this.posts.failAll();
+    this.subscriptions.onDisconnect();
+    this.reconciler?.onDisconnect();
+    this.reconcileStarted = false;
+    this.hConnection?.('close', session, reason);
+  }
+
+  private onFrame(text: string): void {
+    this.counters.framesIn++;
+    try {
+      const channel = sniffChannel(text);
+      if (channel === 'bbo') {
+        if (parseBboInto(text, this.bbo) === PARSE_OK) {
+          const now = this.clock.now();
+          const slot = this.readiness.slot(this.bbo.coin);
+          if (slot) this.noteBbo(slot, now);
+          this.hBbo?.(this.bbo, now);
+          return;
+        }
+      } else if (channel === 'activeAssetCtx') {
+        if (parseActiveAssetCtxInto(text, this.ctx) === PARSE_OK) {
+          const now = this.clock.now();
+          const slot = this.readiness.slot(this.ctx.coin);
+          if (slot) this.noteCtx(slot, now);
+          this.hCtx?.(this.ctx, now);
+          return;
+        }
+      }
+      this.onGeneralFrame(text);
+    } catch (err) {
+      this.counters.handlerErrors++;
+      this.log.error({ err: String(err), frame: text.slice(0, 200) }, 'venue frame handler threw');
+    }
+  }
+
+  private noteBbo(slot: MarketSlot, now: number): void {
+    if (slot.lastBboAt === 0) this.subscriptions.noteData('bbo', slot.coin);
+    this.readiness.onBbo(slot, now);
+  }
+
+  private noteCtx(slot: MarketSlot, now: number): void {
+    if (slot.lastCtxAt === 0) this.subscriptions.noteData('activeAssetCtx', slot.coin);
+    this.readiness.onCtx(slot, now);
+  }
+
+  private onGeneralFrame(text: string): void {
+    const r = parseWsMessage(text);
+    const now = this.clock.now();
+    if (r.kind === 'greeting') return;
+    if (r.kind === 'error') {
+      this.badFrame(text, r.error.message);
+      return;
+    }
+    if (r.kind === 'unknown') {
+      this.counters.unknownChannels++;
+      this.log.debug({ channel: r.channel }, 'venue frame on an unknown channel');
+      return;
+    }
+    const m = r.message;
+    switch (m.channel) {
+      case 'bbo': {
+        // Valid but not in the scanner's exact layout: take the general path's numbers.
+        const slot = this.readiness.slot(m.data.coin);
+        if (slot) this.noteBbo(slot, now);
+        const b = this.bbo;
+        const [bid, ask] = m.data.bbo;
+        b.coin = m.data.coin;
+        b.time = m.data.time;
+        b.hasBid = bid !== null;
+        b.bidPx = bid ? Number(bid.px) : Number.NaN;
+        b.bidSz = bid ? Number(bid.sz) : Number.NaN;
+        b.bidN = bid ? bid.n : 0;
+        b.bidPxRaw = bid ? bid.px : '';
+        b.bidSzRaw = bid ? bid.sz : '';
+        b.hasAsk = ask !== null;
+        b.askPx = ask ? Number(ask.px) : Number.NaN;
+        b.askSz = ask ? Number(ask.sz) : Number.NaN;
+        b.askN = ask ? ask.n : 0;
+        b.askPxRaw = ask ? ask.px : '';
+        b.askSzRaw = ask ? ask.sz : '';
+        this.hBbo?.(b, now);
+        return;
+      }
+      case 'activeAssetCtx': {
+        // The fast parser rejected a frame the general parser accepts: parse it again through the
+        // fast parser's JSON fallback is not possible here, so count it (never silently wrong numbers).
+        this.badFrame(text, 'activeAssetCtx not parseable by the fast path');
+        return;
+      }
+      case 'l2Book': {
+        const slot = this.readiness.slot(m.data.coin);
+        if (slot) this.subscriptions.noteData('l2Book', m.data.coin);
+        this.hL2?.(m.data, now);
+        return;
+      }
+      case 'trades': {
+        if (m.data.length > 0) this.subscriptions.noteData('trades', m.data[0].coin);
+        this.hTrades?.(m.data, now);
+        return;
+      }
+      case 'orderUpdates': {
+        if (this.user) this.subscriptions.noteData('orderUpdates', this.user);
+        this.hOrderUpdates?.(m.data, now);
+        return;
+      }
+      case 'userFills':
+        this.onUserFillsFrame(m.data, now);
+        return;
+      case 'user': {
+        if (this.user) this.subscriptions.noteData('userEvents', this.user);
+        const ev = m.data;
+        if ('fills' in ev) {
+          const fresh = this.freshFills(ev.fills);
+          if (fresh.length > 0) this.hUserEvents?.({ fills: fresh }, now);
+          return;
+        }
+        this.hUserEvents?.(ev, now);
+        return;
+      }
+      case 'post':
+        this.posts.onResponse(m.data);
+        this.outbound.drain();
+        return;
+      case 'subscriptionResponse':
+        this.subscriptions.onAck(m.data);
+        return;
+      case 'pong':
+        this.counters.pongs++;
+        return;
+      case 'error':
+        this.counters.errorFrames++;
+        if (!this.subscriptions.onErrorFrame(m.data)) this.log.warn({ message: m.data }, 'venue error frame');
+        return;
+      default:
+        this.counters.unknownChannels++;
+        return;
+    }
+  }
+
+  private onUserFillsFrame(data: WsUserFills, now: number): void {
+    if (this.user && data.user.toLowerCase() !== this.user) return;
+    if (this.user) this.subscriptions.noteData('userFills', this.user);
+    const isSnapshot = data.isSnapshot === true;
+    const fresh = this.freshFills(data.fills);
+    if (fresh.length > 0 || isSnapshot) this.hUserFills?.({ isSnapshot, fills: fresh }, now);
+    if (isSnapshot) {
+      this.readiness.setFillsSnapshot();
+      this.maybeStartReconcile();
+    }
+  }
+
+  /** tid dedupe shared with reconciliation (the snapshot repeats after every resubscribe). */
+  private freshFills(fills: UserFill[]): UserFill[] {
+    if (!this.reconciler) return fills;
+    const out: UserFill[] = [];
+    for (const f of fills) {
+      if (this.reconciler.noteFill(f)) out.push(f);
+      else this.counters.duplicateFills++;
+    }
+    return out;
+  }
+
+  private badFrame(text: string, why: string): void {
+    this.counters.badFrames++;
+    const now = this.clock.now();
+    // One log line per second at most: a flood of bad frames must not flood the log (#4).
+    if (now - this.lastBadFrameLog >= 1000) {
+      this.lastBadFrameLog = now;
+      this.log.warn({ why, frame: text.slice(0, 200), total: this.counters.badFrames }, 'venue frame not understood (ignored)');
+    }
+  }
+
+  private onSubscriptionChange(): void {
+    this.readiness.setUserAcked(this.subscriptions.userAcked());
+    this.maybeStartReconcile();
+  }
+
+  /** Reconcile once the user channels are live (acked + snapshot), so nothing falls between the two. */
+  private maybeStartReconcile(): void {
+    if (this.reconcileStarted || !this.reconciler || !this.connection.isOpen) return;
+    const st = this.readiness.state;
+    if (!st.userSubscriptionsAcked || !st.fillsSnapshot) return;
+    this.reconcileStarted = true;
+    this.reconciler.onConnect(this.readiness.currentSession);
+  }
+
+  private onReconcileSnapshot(s: ReconcileSnapshot): void {
+    if (s.complete) this.readiness.setReconciled(s.session);
+    // Fills found by reconciliation (missed while disconnected) go out on the fills path as well.
+    this.hReconcile?.(s);
+  }
+
+  private onActionResult(r: PostResult, opts: SendActionOptions): void {
+    const t = r.tag as { tag: unknown; cloids: readonly string[] };
+    if (r.outcome.type === 'unknown' && t.cloids.length > 0) this.reconciler?.trackUnknown(t.cloids);
+    const out: PostResult = { ...r, tag: t.tag };
+    opts.onResult?.(out);
+    this.hPostResult?.(out);
+  }
+
+  private onLatePost(r: PostResult): void {
+    if (r.kind !== 'action') return;
+    const t = r.tag as { tag: unknown; cloids: readonly string[] };
+    if (r.outcome.type === 'action') for (const c of t.cloids) this.reconciler?.forgetUnknown(c);
+    this.hPostResult?.({ ...r, tag: t.tag });
+  }
+
+  /** Info over WS post: queued behind control traffic, never ahead of actions. */
+  private postInfo(req: InfoRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.posts.allocateId();
+      const outcome = this.outbound.enqueueInfo({
+        text: postFrame(id, 'info', req),
+        isPost: true,
+        onWrite: () =>
+          this.posts.track(id, 'info', this.infoTimeoutMs, null, (r) => {
+            const o: PostOutcome = r.outcome;
+            if (o.type === 'info') resolve(o.data);
+            else if (o.type === 'error') reject(new InfoError(`info ${req.type}: ${o.message}`, 0, isRetryableVenueError(o.message)));
+            else reject(new InfoError(`info ${req.type}: ${o.type}`, 0, true));
+          }),
+        onDrop: (why) => reject(new InfoError(`info ${req.type}: not sent (${why})`, 0, why === 'disconnected')),
+      });
+      if (outcome !== 'queued' && outcome !== 'sent') reject(new InfoError(`info ${req.type}: ${outcome}`, 0, true));
+    });
+  }
+}
+
+export type { ExchangeResponse };
