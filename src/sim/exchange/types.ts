@@ -2,17 +2,10 @@
 // Every data payload is already in the venue's exact WS shape (hyperliquid-protocol.md §4), all numbers as
 // canonical decimal strings, so the server forwards `data` unchanged.
 
-/** One tradable market. `name` is 'BTC' on the main dex or 'xyz:XYZ100' on a HIP-3 dex. */
-export interface SimMarketDef {
-  name: string;
-  /** '' for the validator (main) dex, else the HIP-3 dex name, e.g. 'xyz'. */
-  dex: string;
-  szDecimals: number;
-  maxLeverage: number;
-  onlyIsolated?: boolean;
-  /** Starting oracle/mark price (a number; the exchange formats it). */
-  initialPx: number;
-}
+import type { SimMarketDef } from '../market/universe.ts';
+
+/** One tradable market (defined by the market helper's universe; re-exported here for convenience). */
+export type { SimMarketDef };
 
 export type SimTif = 'Gtc' | 'Ioc' | 'Alo';
 
