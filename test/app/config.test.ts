@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigError, defaultConfig, describeConfig, effectiveMarketConfig, parseConfig, resolveConfigPath, resolveNetwork } from '../../src/app/config/index.ts';
+import { ConfigError, CORE_KEY_MAP, defaultConfig, describeConfig, marketTuningFor, parseConfig, resolveConfigPath, resolveNetwork, toCoreConfig } from '../../src/app/config/index.ts';
+import { defaultCoreConfig } from '../../src/core/config.ts';
 
 const EXAMPLE = readFileSync(new URL('../../config/example.toml', import.meta.url), 'utf8');
 
@@ -54,18 +55,18 @@ describe('parseConfig rejects with the key named', () => {
     expectConfigError('[gates]\nblackout_windows = ["25:00-01:00"]\n', 'gates.blackout_windows.0');
   });
   it('out of range and non-integer', () => {
-    expectConfigError('[sizing]\ntop_of_book_fraction = 1.5\n', 'sizing.top_of_book_fraction', /<=1/);
+    expectConfigError('[sizing]\nalpha = 1.5\n', 'sizing.alpha', /<=1/);
     expectConfigError('[dashboard]\nport = 70000\n', 'dashboard.port');
     expectConfigError('[exits]\ntime_stop_ms = 1500.5\n', 'exits.time_stop_ms', /integer/);
-    expectConfigError('[sizing]\nmin_order_notional = 5\n', 'sizing.min_order_notional');
+    expectConfigError('[sizing]\nmin_order_notional_usd = 5\n', 'sizing.min_order_notional_usd');
   });
   it('cross-key rules (incident #33: caps below the venue minimum)', () => {
-    expectConfigError('[sizing]\nmax_order_notional = 10.5\n', 'sizing.max_order_notional', /min_order_notional/);
-    expectConfigError('[executor]\nmax_notional_per_market = 5\n', 'executor.max_notional_per_market');
-    expectConfigError('[sizing]\nmin_book_notional = 6000\n', 'sizing.min_book_notional');
+    expectConfigError('[sizing]\nmax_order_notional_usd = 10.5\n', 'sizing.max_order_notional_usd', /min_order_notional/);
+    expectConfigError('[executor]\nmax_position_notional_usd = 5\n', 'executor.max_position_notional_usd');
+    expectConfigError('[sizing]\nmin_book_notional_usd = 6000\n', 'sizing.min_book_notional_usd');
     expectConfigError('[detector]\nquote_lag_min_ms = 800\n', 'detector.quote_lag_min_ms');
     expectConfigError('mode = "trade"\n', 'account.master_address', /required in trade mode/);
-    expectConfigError('[markets.overrides."xyz:GOLD"]\nsizing.max_order_notional = 10\n', 'markets.overrides."xyz:GOLD".sizing.max_order_notional');
+    expectConfigError('[markets.overrides."xyz:GOLD"]\nsizing.max_order_notional_usd = 10.5\n', 'markets.overrides."xyz:GOLD".sizing.max_order_notional_usd');
   });
   it('TOML syntax errors name the line', () => {
     expectConfigError('mode = "observe"\n[detector\n', 'line 2', /syntax/);
@@ -106,7 +107,7 @@ markets.include = ["xyz:GOLD"]
     assert.equal(cfg.profile, 'sim');
     assert.equal(cfg.mode, 'trade');
     assert.equal(cfg.executor.max_concurrent_positions, 2);
-    assert.equal(cfg.executor.max_notional_total, 300, 'untouched keys keep their values');
+    assert.equal(cfg.executor.max_total_notional_usd, 300, 'untouched keys keep their values');
     assert.equal(cfg.network.target, 'http://127.0.0.1:9999');
   });
   it('the command line wins and a built-in profile sets the network', () => {
@@ -125,12 +126,14 @@ markets.include = ["xyz:GOLD"]
 
 describe('helpers', () => {
   it('per-market overrides change only the keys they list', () => {
-    const cfg = parseConfig('[markets.overrides."xyz:GOLD"]\nenabled = false\ndetector.min_net_edge_bps = 12\n');
-    const gold = effectiveMarketConfig(cfg, 'xyz:GOLD');
+    const cfg = parseConfig('[markets.overrides."xyz:GOLD"]\nenabled = false\ndetector.min_net_edge_bps = 12\ngates.max_ctx_age_ms = 9000\n');
+    const gold = marketTuningFor(cfg, 'xyz:GOLD');
     assert.equal(gold.enabled, false);
-    assert.equal(gold.detector.min_net_edge_bps, 12);
-    assert.equal(gold.detector.taker_fee_bps, cfg.detector.taker_fee_bps);
-    assert.deepEqual(effectiveMarketConfig(cfg, 'xyz:SILVER').detector, cfg.detector);
+    assert.equal(gold.minNetEdgeBps, 12);
+    assert.equal(gold.maxCtxAgeMs, 9000);
+    assert.equal(gold.takerFeeBps, cfg.detector.taker_fee_bps);
+    assert.deepEqual(toCoreConfig(cfg).markets, { 'xyz:GOLD': { enabled: false, minNetEdgeBps: 12, maxCtxAgeMs: 9000 } });
+    assert.equal(marketTuningFor(cfg, 'xyz:SILVER').minNetEdgeBps, cfg.detector.min_net_edge_bps);
   });
   it('network URLs derive from the target', () => {
     const d = defaultConfig();
@@ -148,5 +151,33 @@ describe('helpers', () => {
     assert.ok(!text.includes('hunter2'));
     assert.match(text, /\[hard_stop\]/);
     assert.match(text, /token = "<set>"/);
+  });
+});
+
+describe('toCoreConfig: the TOML trading sections map one to one onto CoreConfig', () => {
+  it('the defaults are the core\'s defaults', () => {
+    assert.deepEqual(toCoreConfig(defaultConfig()), defaultCoreConfig);
+  });
+  it('every key moves exactly its own field (no inert key, §2.17)', () => {
+    const base = toCoreConfig(defaultConfig()) as unknown as Record<string, unknown>;
+    const fractions = new Set(['sizingAlpha', 'spreadShockSizeFactor', 'oiCapProximity']);
+    for (const [field, [section, key]] of Object.entries(CORE_KEY_MAP)) {
+      const current = base[field];
+      let value: string;
+      if (typeof current === 'boolean') value = String(!current);
+      else if (typeof current === 'string') value = current === 'raw' ? '"relativeToBasis"' : '"raw"';
+      else if (fractions.has(field)) value = String((current as number) / 2);
+      else value = String(current === 0 ? 1 : (current as number) * 2);
+      const core = toCoreConfig(parseConfig(`[${section}]\n${key} = ${value}\n`)) as unknown as Record<string, unknown>;
+      const changed = Object.keys(core).filter((k) => JSON.stringify(core[k]) !== JSON.stringify(base[k]));
+      assert.deepEqual(changed, [field], `${section}.${key}`);
+    }
+  });
+  it('blackout windows become { start, end }', () => {
+    const core = toCoreConfig(parseConfig('[gates]\nblackout_windows = ["14:25-14:40", "23:50-00:10"]\n'));
+    assert.deepEqual(core.blackoutWindowsUtc, [{ start: '14:25', end: '14:40' }, { start: '23:50', end: '00:10' }]);
+  });
+  it('the core\'s own validation errors come back under TOML key names', () => {
+    expectConfigError('[markets.overrides."xyz:GOLD"]\nexits.slippage_max_bps = 10\n', 'markets.overrides."xyz:GOLD".exits.slippage_max_bps');
   });
 });

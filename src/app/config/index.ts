@@ -2,4 +2,5 @@
 export * from './load.ts';
 export * from './schema.ts';
 export * from './secrets.ts';
+export * from './core.ts';
 export * from './describe.ts';

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import * as v from 'valibot';
-import { type AppConfig, configSchema, type MarketOverride, PROFILE_NAMES } from './schema.ts';
+import { type MarketTuning, resolveMarketTuning } from '../../core/config.ts';
+import { coreConfigProblems, toCoreConfig } from './core.ts';
+import { type AppConfig, configSchema, PROFILE_NAMES } from './schema.ts';
 
 export class ConfigError extends Error {
   /** Dotted key path ("detector.min_net_edge_bps"), or "line N" for text-level problems. */
@@ -90,25 +92,19 @@ function validate(merged: Table, keyPrefix: string): AppConfig {
 
 /** Rules that span keys (each error names the key that must change). */
 export function crossCheck(cfg: AppConfig): void {
-  const checkTrading = (prefix: string, c: Pick<AppConfig, 'detector' | 'sizing' | 'exits'>) => {
-    if (c.sizing.min_book_notional >= c.sizing.normal_book_notional)
-      throw new ConfigError(`${prefix}sizing.min_book_notional`, 'must be below sizing.normal_book_notional');
-    if (c.sizing.max_order_notional < c.sizing.min_order_notional)
-      // Incident #33: a cap below the venue minimum silently rejected every order.
-      throw new ConfigError(`${prefix}sizing.max_order_notional`, `must be at least sizing.min_order_notional (${c.sizing.min_order_notional})`);
-    if (c.detector.quote_lag_max_ms > 0 && c.detector.quote_lag_min_ms > c.detector.quote_lag_max_ms)
-      throw new ConfigError(`${prefix}detector.quote_lag_min_ms`, 'must not exceed detector.quote_lag_max_ms');
-    if (c.exits.slippage_bps > c.exits.max_slippage_bps)
-      throw new ConfigError(`${prefix}exits.slippage_bps`, 'must not exceed exits.max_slippage_bps');
-  };
-  checkTrading('', cfg);
-  for (const name of Object.keys(cfg.markets.overrides)) {
-    checkTrading(`markets.overrides."${name}".`, effectiveMarketConfig(cfg, name));
-  }
-  if (cfg.executor.max_notional_per_market < cfg.sizing.min_order_notional)
-    throw new ConfigError('executor.max_notional_per_market', `must be at least sizing.min_order_notional (${cfg.sizing.min_order_notional})`);
-  if (cfg.executor.max_notional_total < cfg.executor.max_notional_per_market)
-    throw new ConfigError('executor.max_notional_total', 'must be at least executor.max_notional_per_market');
+  const { sizing, detector, exits, executor } = cfg;
+  if (sizing.min_book_notional_usd >= sizing.normal_book_notional_usd)
+    throw new ConfigError('sizing.min_book_notional_usd', 'must be below sizing.normal_book_notional_usd');
+  if (sizing.max_order_notional_usd < sizing.min_order_notional_usd)
+    // Incident #33: a cap below the venue minimum silently rejected every order.
+    throw new ConfigError('sizing.max_order_notional_usd', `must be at least sizing.min_order_notional_usd (${sizing.min_order_notional_usd})`);
+  if (executor.max_position_notional_usd < sizing.min_order_notional_usd)
+    throw new ConfigError('executor.max_position_notional_usd', `must be at least sizing.min_order_notional_usd (${sizing.min_order_notional_usd})`);
+  if (executor.max_total_notional_usd < executor.max_position_notional_usd)
+    throw new ConfigError('executor.max_total_notional_usd', 'must be at least executor.max_position_notional_usd');
+  if (detector.quote_lag_max_ms > 0 && detector.quote_lag_min_ms > detector.quote_lag_max_ms)
+    throw new ConfigError('detector.quote_lag_min_ms', 'must not exceed detector.quote_lag_max_ms');
+  if (exits.slippage_bps > exits.slippage_max_bps) throw new ConfigError('exits.slippage_bps', 'must not exceed exits.slippage_max_bps');
   if (cfg.network.reconnect_base_delay_ms > cfg.network.reconnect_max_delay_ms)
     throw new ConfigError('network.reconnect_base_delay_ms', 'must not exceed network.reconnect_max_delay_ms');
   if (cfg.network.pong_timeout_ms >= cfg.network.ping_interval_ms)
@@ -118,6 +114,9 @@ export function crossCheck(cfg: AppConfig): void {
   if (cfg.markets.include.length === 0) throw new ConfigError('markets.include', 'must list at least one market or pattern');
   if (cfg.markets.dexes.length === 0) throw new ConfigError('markets.dexes', 'must list at least one dex');
   if (looksLikePrivateKey(cfg.dashboard.token)) throw new ConfigError('dashboard.token', SECRET_REFUSAL);
+  // The core's own rules, on the base and on every market's overridden tuning.
+  const [problem] = coreConfigProblems(cfg);
+  if (problem) throw new ConfigError(problem.key, problem.message);
 }
 
 export interface ParseOptions {
@@ -196,25 +195,9 @@ export function resolveConfigPath(cliPath: string | undefined, env: NodeJS.Proce
   return undefined;
 }
 
-/** The detector/sizing/exits values in force for one market after its override, and whether it is enabled. */
-export function effectiveMarketConfig(
-  cfg: AppConfig,
-  marketName: string,
-): Pick<AppConfig, 'detector' | 'sizing' | 'exits'> & { enabled: boolean } {
-  const o: MarketOverride | undefined = cfg.markets.overrides[marketName];
-  return {
-    enabled: o?.enabled ?? true,
-    detector: { ...cfg.detector, ...definedOnly(o?.detector) },
-    sizing: { ...cfg.sizing, ...definedOnly(o?.sizing) },
-    exits: { ...cfg.exits, ...definedOnly(o?.exits) },
-  };
-}
-
-function definedOnly<T extends object>(o: T | undefined): Partial<T> {
-  if (!o) return {};
-  const out: Partial<T> = {};
-  for (const [k, val] of Object.entries(o)) if (val !== undefined) (out as Record<string, unknown>)[k] = val;
-  return out;
+/** The tuning in force for one market after its override (the core's own resolution). */
+export function marketTuningFor(cfg: AppConfig, coin: string): MarketTuning {
+  return resolveMarketTuning(toCoreConfig(cfg), coin);
 }
 
 /** The URLs and signing chain a network target implies, after the explicit overrides. */

@@ -3,6 +3,7 @@
 // here AND a documented line in config/example.toml (a test keeps the two identical). Objects are strict: an
 // unknown key is an error, never silently ignored (the original parsed ~15 keys that did nothing, §2.17).
 import * as v from 'valibot';
+import { defaultCoreConfig } from '../../core/config.ts';
 
 const num = (min: number, max: number, dflt: number) =>
   v.optional(v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max)), dflt);
@@ -32,7 +33,6 @@ export const networkSection = section({
   http_url: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.regex(HTTP_URL, 'expected an http(s):// URL'))]), ''),
   /** Which chain L1 actions are signed for: auto = mainnet only when target is "mainnet". */
   signing_chain: pick(['auto', 'mainnet', 'testnet'], 'auto'),
-  request_timeout_ms: int(100, 120_000, 5000),
   reconnect_base_delay_ms: int(10, 60_000, 250),
   reconnect_max_delay_ms: int(100, 600_000, 5000),
   /** 0 = reconnect forever. */
@@ -40,8 +40,6 @@ export const networkSection = section({
   ping_interval_ms: int(1000, 55_000, 30_000),
   pong_timeout_ms: int(500, 60_000, 10_000),
   reconcile_interval_ms: int(1000, 3_600_000, 60_000),
-  /** Cancel orders found resting at startup that carry our cloid prefix but are unknown to the tracker. */
-  cancel_orphans: bool(true),
 });
 
 export const accountSection = section({
@@ -51,81 +49,97 @@ export const accountSection = section({
   agent_key_file: str(''),
 });
 
-/** The detector, sizing, gates, executor, exits and hard-stop sections that per-market overrides may change. */
+// The trading sections mirror the core's CoreConfig one to one (src/core/config.ts): every CoreConfig field
+// has exactly one TOML key, its default is the core's default, and toCoreConfig (core.ts) maps them. The
+// "tuning" entries are the MarketTuning fields a market may override.
+const C = defaultCoreConfig;
+
 export const detectorEntries = {
-  /** "basis" measures the dislocation against the market's recent basis (mid − oracle); "raw" against the oracle. */
-  edge_mode: pick(['basis', 'raw'], 'basis'),
-  /** Taker fee per side in bps (HIP-3 rate); the detector charges it twice (entry and exit). */
-  taker_fee_bps: num(0, 100, 9),
-  slippage_bps: num(0, 500, 2),
-  min_net_edge_bps: num(0, 1000, 5),
-  quote_lag_min_ms: int(0, 60_000, 30),
-  quote_lag_max_ms: int(0, 60_000, 700),
-  basis_half_life_ms: int(100, DAY_MS, 60_000),
-  spread_half_life_ms: int(100, DAY_MS, 10_000),
-  /** Time the basis EWMA needs before "basis" mode may signal. */
-  basis_warmup_ms: int(0, DAY_MS, 30_000),
+  /** "relativeToBasis": the dislocation is measured against the market's recent basis; "raw": against the oracle. */
+  edge_mode: pick(['relativeToBasis', 'raw'], C.edgeMode),
+  /** Taker fee of ONE side, bps; the detector charges the round trip (2×). */
+  taker_fee_bps: num(0, 100, C.takerFeeBps),
+  /** Entry IOC limit beyond the touch, bps; part of the threshold. */
+  entry_slippage_bps: num(0, 1000, C.entrySlippageBps),
+  min_net_edge_bps: num(0, 10_000, C.minNetEdgeBps),
+  basis_half_life_ms: int(1, DAY_MS, C.basisHalfLifeMs),
+  basis_warmup_ms: int(0, DAY_MS, C.basisWarmupMs),
+  spread_half_life_ms: int(1, DAY_MS, C.spreadHalfLifeMs),
+  quote_lag_min_ms: int(0, 60_000, C.quoteLagMinMs),
+  quote_lag_max_ms: int(0, 60_000, C.quoteLagMaxMs),
+  require_oracle_direction: bool(C.requireOracleDirection),
 } as const;
 
 export const sizingEntries = {
-  top_of_book_fraction: num(0, 1, 0.1),
-  min_book_notional: num(0, 1e9, 50),
-  normal_book_notional: num(0, 1e9, 5000),
-  max_order_notional: num(0, 1e9, 50),
+  /** Fraction of the top-of-book size to take. */
+  alpha: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(1)), C.sizingAlpha),
+  min_book_notional_usd: num(0, 1e9, C.minBookNotionalUsd),
+  normal_book_notional_usd: num(0, 1e9, C.normalBookNotionalUsd),
+  max_order_notional_usd: num(0, 1e9, C.maxOrderNotionalUsd),
   /** The venue rejects orders under $10; sizing never goes below this after any multiplier. */
-  min_order_notional: num(10, 1e9, 11),
+  min_order_notional_usd: num(10, 1e9, C.minOrderNotionalUsd),
+} as const;
+
+export const gatesTuningEntries = {
+  max_bbo_age_ms: int(0, DAY_MS, C.maxBboAgeMs),
+  max_ctx_age_ms: int(0, DAY_MS, C.maxCtxAgeMs),
+  spread_shock_multiplier: num(0, 1000, C.spreadShockMultiplier),
+  spread_shock_reduce_multiplier: num(0, 1000, C.spreadShockReduceMultiplier),
+  spread_shock_size_factor: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(1)), C.spreadShockSizeFactor),
+  max_mark_mid_divergence_bps: num(0, 100_000, C.maxMarkMidDivergenceBps),
+  oi_cap_proximity: num(0, 1, C.oiCapProximity),
 } as const;
 
 export const gatesEntries = {
-  /** 0 disables. A stale bbo after an oracle jump is the opportunity, so off by default. */
-  max_bbo_age_ms: int(0, DAY_MS, 0),
-  /** Age of the last activeAssetCtx *received* (not of the last oracle change, incident #3). */
-  max_ctx_age_ms: int(0, DAY_MS, 8000),
-  spread_shock_multiplier: num(0, 1000, 3),
-  max_mark_mid_divergence_bps: num(0, 10_000, 0),
-  /** Block entries when open interest reaches this fraction of the cap. */
-  oi_cap_fraction: num(0, 1, 0.95),
+  ...gatesTuningEntries,
   /** UTC windows "HH:MM-HH:MM", end exclusive, may wrap midnight. */
   blackout_windows: v.optional(v.array(v.pipe(v.string(), v.regex(HHMM, 'expected "HH:MM-HH:MM" (UTC)'))), []),
 } as const;
 
+export const executorTuningEntries = {
+  max_position_notional_usd: num(0, 1e9, C.maxPositionNotionalUsd),
+} as const;
+
 export const executorEntries = {
-  max_notional_per_market: num(0, 1e9, 100),
-  max_notional_total: num(0, 1e9, 300),
-  max_concurrent_positions: int(0, 1000, 5),
-  /** Entry orders allowed per action_budget_window_ms (exits and cancels are never budgeted). */
-  action_budget: int(1, 100_000, 20),
-  action_budget_window_ms: int(1, 3_600_000, 1000),
-  /** IOC entry limit beyond the touch, in bps. */
-  entry_slippage_bps: num(0, 1000, 5),
-  /** A post without a response after this long is *unknown*, resolved through orderStatus. */
-  order_timeout_ms: int(100, 120_000, 5000),
+  ...executorTuningEntries,
+  max_total_notional_usd: num(0, 1e9, C.maxTotalNotionalUsd),
+  max_concurrent_positions: int(1, 1000, C.maxConcurrentPositions),
+  action_budget_orders: int(1, 100_000, C.actionBudgetOrders),
+  action_budget_window_ms: int(1, 3_600_000, C.actionBudgetWindowMs),
+  post_timeout_ms: int(100, 120_000, C.postTimeoutMs),
+  unknown_requery_ms: int(10, 600_000, C.unknownRequeryMs),
+  reconcile_empty_confirmations: int(1, 1000, C.reconcileEmptyConfirmations),
+  cancel_orphan_orders: bool(C.cancelOrphanOrders),
+} as const;
+
+export const exitsTuningEntries = {
+  threshold_bps: num(0, 10_000, C.exitThresholdBps),
+  min_holding_ms: int(0, DAY_MS, C.minHoldingMs),
+  quick_profit_bps: num(0, 10_000, C.quickProfitBps),
+  time_stop_ms: int(0, DAY_MS, C.timeStopMs),
+  oracle_reversal_bps: num(0, 10_000, C.oracleReversalBps),
+  slippage_bps: num(0, 10_000, C.exitSlippageBps),
+  slippage_step_bps: num(0, 10_000, C.exitSlippageStepBps),
+  slippage_max_bps: num(0, 10_000, C.exitSlippageMaxBps),
 } as const;
 
 export const exitsEntries = {
-  /** Exit when the book has regressed to within this many bps of the oracle. */
-  mark_regression_bps: num(0, 1000, 5),
-  min_holding_ms: int(0, DAY_MS, 500),
-  /** Backup poll for exits in case no market event arrives. */
-  poll_interval_ms: int(10, 60_000, 200),
-  time_stop_ms: int(100, DAY_MS, 20_000),
-  /** Exit after this many oracle moves against the position since entry (0 disables). */
-  oracle_reversal_moves: int(0, 100, 2),
-  slippage_bps: num(0, 5000, 50),
-  /** Each retry of a failed flatten widens the allowance by this much, up to max_slippage_bps. */
-  retry_widen_bps: num(0, 5000, 25),
-  max_slippage_bps: num(0, 10_000, 300),
+  ...exitsTuningEntries,
+  poll_interval_ms: int(1, 60_000, C.exitPollIntervalMs),
+  flatten_retry_backoff_ms: int(0, 600_000, C.flattenRetryBackoffMs),
+  flatten_timeout_ms: int(10, 600_000, C.flattenTimeoutMs),
 } as const;
 
 export const hardStopEntries = {
-  max_cumulative_loss_usd: num(0, 1e9, 20),
-  max_consecutive_losses: int(1, 10_000, 5),
-  max_rejections: int(1, 100_000, 10),
-  rejection_window_ms: int(1000, DAY_MS, 3_600_000),
-  max_flatten_failures: int(1, 1000, 3),
-  max_slippage_bps: num(0, 10_000, 100),
-  max_disconnected_with_position_ms: int(0, DAY_MS, 30_000),
-  /** Latch the hard stop when the live Go/No-Go verdict (report thresholds) says No-Go. */
+  max_cumulative_loss_usd: num(0, 1e9, C.maxCumulativeLossUsd),
+  max_consecutive_losses: int(1, 10_000, C.maxConsecutiveLosses),
+  max_rejections_in_window: int(1, 100_000, C.maxRejectionsInWindow),
+  rejection_window_ms: int(1000, 7 * DAY_MS, C.rejectionWindowMs),
+  max_flatten_failures: int(1, 1000, C.maxFlattenFailures),
+  slippage_excess_bps: num(0, 100_000, C.slippageExcessBps),
+  max_extreme_slippage_fills: int(1, 1000, C.maxExtremeSlippageFills),
+  max_disconnected_with_position_ms: int(0, DAY_MS, C.maxDisconnectedWithPositionMs),
+  /** App-level: latch the hard stop when the live Go/No-Go verdict (thresholds in [report]) is No-Go. */
   latch_on_no_go: bool(false),
 } as const;
 
@@ -144,7 +158,9 @@ export const marketOverride = v.strictObject({
   enabled: v.optional(v.boolean()),
   detector: v.optional(v.strictObject(withoutDefaults(detectorEntries))),
   sizing: v.optional(v.strictObject(withoutDefaults(sizingEntries))),
-  exits: v.optional(v.strictObject(withoutDefaults(exitsEntries))),
+  gates: v.optional(v.strictObject(withoutDefaults(gatesTuningEntries))),
+  executor: v.optional(v.strictObject(withoutDefaults(executorTuningEntries))),
+  exits: v.optional(v.strictObject(withoutDefaults(exitsTuningEntries))),
 });
 
 export const marketsSection = section({
