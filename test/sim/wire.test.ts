@@ -1,0 +1,467 @@
+// hlsim driven only through its wire protocol (signed actions over HTTP and WS posts, subscriptions):
+// fills at the right prices, the venue's validation strings, signature and nonce rules, agents, agreement of
+// orderUpdates / userFills / clearinghouseState after random order flow, and the exchange-facing faults.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { cancelAction, orderAction, orderWire } from '../../src/protocol/actions.ts';
+import { formatPrice, formatSize } from '../../src/protocol/format.ts';
+import { type SimHandle, startSim } from '../../src/sim/index.ts';
+import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, sleep, WsClient } from './client.ts';
+
+interface MarketInfo {
+  coin: string;
+  asset: number;
+  szDecimals: number;
+  oraclePx: number;
+}
+
+async function marketInfo(http: HttpClient, coin: string): Promise<MarketInfo> {
+  const colon = coin.indexOf(':');
+  const dex = colon < 0 ? '' : coin.slice(0, colon);
+  const [meta, ctxs] = await http.infoOk<[{ universe: { name: string; szDecimals: number }[] }, { oraclePx: string }[]]>({
+    type: 'metaAndAssetCtxs',
+    dex,
+  });
+  const i = meta.universe.findIndex((u) => u.name === coin);
+  assert.ok(i >= 0, `${coin} in meta`);
+  return { coin, asset: await assetIdOf(http, coin), szDecimals: meta.universe[i].szDecimals, oraclePx: Number(ctxs[i].oraclePx) };
+}
+
+type Tif = 'Gtc' | 'Ioc' | 'Alo';
+interface OrderSpec {
+  isBuy: boolean;
+  px: string;
+  sz: string;
+  tif: Tif;
+  reduceOnly?: boolean;
+  cloid?: string;
+}
+
+function orderBody(signer: Signer, m: MarketInfo, orders: OrderSpec[], opts: { nonce?: number; vaultAddress?: string } = {}): ExchangeBody {
+  const action = orderAction(orders.map((o) => orderWire({ asset: m.asset, isBuy: o.isBuy, px: o.px, sz: o.sz, reduceOnly: o.reduceOnly ?? false, tif: o.tif, cloid: o.cloid })));
+  return signer.sign(action, opts);
+}
+
+type ExchangeReply = { status: 'ok'; response: { type: string; data?: { statuses: unknown[] } } } | { status: 'err'; response: string };
+
+async function postAction(ws: WsClient, body: ExchangeBody): Promise<ExchangeReply> {
+  const r = await ws.post('action', body);
+  assert.equal(r.type, 'action', `action response, got ${JSON.stringify(r)}`);
+  return r.payload as ExchangeReply;
+}
+
+function statuses(reply: ExchangeReply): unknown[] {
+  assert.equal(reply.status, 'ok', JSON.stringify(reply));
+  return (reply as { response: { data: { statuses: unknown[] } } }).response.data.statuses;
+}
+
+/** Price `bps` away from `px`, on the venue grid, rounded away from the touch for passive quotes. */
+function px(m: MarketInfo, bps: number, round: 'down' | 'up' | 'nearest' = 'nearest'): string {
+  return formatPrice(m.oraclePx * (1 + bps / 10_000), m.szDecimals, 'perp', round);
+}
+
+/** A size worth about `usd` at the oracle. */
+function sz(m: MarketInfo, usd: number): string {
+  return formatSize(usd / m.oraclePx, m.szDecimals);
+}
+
+const COIN = 'xyz:XYZ100';
+
+describe('hlsim over the wire: trading', () => {
+  let sim: SimHandle;
+  let http: HttpClient;
+  let m: MarketInfo;
+  const maker = new Signer();
+  const taker = new Signer();
+  const poor = new Signer();
+  const clients: WsClient[] = [];
+  const connect = async () => {
+    const c = await WsClient.connect(sim.wsUrl);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    sim = await startSim({
+      dynamics: false,
+      adminPort: null,
+      fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000, [poor.address]: 20 },
+      limits: { restWeightPerMinute: Number.POSITIVE_INFINITY },
+    });
+    http = new HttpClient(sim.httpUrl);
+    m = await marketInfo(http, COIN);
+  });
+  after(async () => {
+    for (const c of clients) await c.close();
+    await sim.stop();
+  });
+
+  test('IOC fills against maker quotes at the makers\' prices, level by level; every channel reports it', async () => {
+    const mk = await connect();
+    const tk = await connect();
+    await tk.subscribe({ type: 'bbo', coin: COIN });
+    await tk.subscribe({ type: 'trades', coin: COIN });
+    await tk.subscribe({ type: 'orderUpdates', user: taker.address });
+    const snapshot = tk.waitFor((f) => f.channel === 'userFills', 3000, 0);
+    await tk.subscribe({ type: 'userFills', user: taker.address });
+    assert.deepEqual((await snapshot).data, { user: taker.address, isSnapshot: true, fills: [] });
+
+    const a1 = px(m, 10, 'up');
+    const a2 = px(m, 20, 'up');
+    const size = sz(m, 1000);
+    const rest = statuses(await postAction(mk, orderBody(maker, m, [
+      { isBuy: false, px: a1, sz: size, tif: 'Gtc' },
+      { isBuy: false, px: a2, sz: size, tif: 'Gtc' },
+    ])));
+    assert.ok(rest.every((s) => typeof s === 'object' && s !== null && 'resting' in s), JSON.stringify(rest));
+    await tk.waitFor((f) => f.channel === 'bbo' && (f.data as { bbo: [unknown, { px: string } | null] }).bbo[1]?.px !== undefined && Number((f.data as { bbo: [unknown, { px: string }] }).bbo[1].px) === Number(a1), 3000, 0);
+
+    const takeSz = formatSize(Number(size) * 1.5, m.szDecimals);
+    const fillsFrame = tk.waitFor((f) => f.channel === 'userFills' && !(f.data as { isSnapshot?: boolean }).isSnapshot);
+    const [status] = statuses(await postAction(tk, orderBody(taker, m, [{ isBuy: true, px: a2, sz: takeSz, tif: 'Ioc' }]))) as {
+      filled?: { totalSz: string; avgPx: string; oid: number };
+    }[];
+    assert.ok(status.filled, JSON.stringify(status));
+    assert.equal(status.filled.totalSz, takeSz);
+    const second = Number(takeSz) - Number(size);
+    const expectedAvg = (Number(a1) * Number(size) + Number(a2) * second) / Number(takeSz);
+    assert.ok(Math.abs(Number(status.filled.avgPx) - expectedAvg) <= expectedAvg * 1e-6, `avgPx ${status.filled.avgPx} vs ${expectedAvg}`);
+
+    const fills = ((await fillsFrame).data as { fills: { px: string; sz: string; side: string; crossed: boolean; oid: number }[] }).fills;
+    await tk.waitFor((f) => f.channel === 'userFills' && (f.data as { fills: unknown[] }).fills.length > 0 && tk.on('userFills').flatMap((x) => (x.data as { fills: unknown[] }).fills).length >= 2, 3000, 0);
+    const allFills = tk.on('userFills').flatMap((x) => (x.data as { fills: { px: string; sz: string; side: string; crossed: boolean; oid: number }[] }).fills);
+    assert.ok(fills.length >= 1);
+    // Wire numbers compare by value: the venue writes integral prices as '110427.0'.
+    assert.deepEqual(allFills.map((f) => [Number(f.px), Number(f.sz), f.side, f.crossed, f.oid]), [
+      [Number(a1), Number(size), 'B', true, status.filled.oid],
+      [Number(a2), Number(formatSize(second, m.szDecimals)), 'B', true, status.filled.oid],
+    ]);
+    const trades = await tk.waitFor((f) => f.channel === 'trades', 3000, 0);
+    assert.ok(Array.isArray(trades.data));
+    const tradePxs = tk.on('trades').flatMap((f) => (f.data as { px: string }[]).map((t) => Number(t.px)));
+    assert.deepEqual(tradePxs, [Number(a1), Number(a2)]);
+    const updates = await tk.waitFor((f) => f.channel === 'orderUpdates' && (f.data as { status: string }[]).some((u) => u.status === 'filled'), 3000, 0);
+    assert.ok(Array.isArray(updates.data), 'orderUpdates data is an array');
+    // The book moved: the best ask is now the rest of the second level.
+    const book = await http.infoOk<{ levels: [{ px: string; sz: string }[], { px: string; sz: string }[]] }>({ type: 'l2Book', coin: COIN });
+    assert.equal(Number(book.levels[1][0].px), Number(a2));
+  });
+
+  test('each validation error arrives with the venue\'s exact string', async () => {
+    const c = await connect();
+    const a = m.asset;
+    // A resting book: best bid 30 bps under, best ask 30 bps over the oracle.
+    const bid = px(m, -30, 'down');
+    const ask = px(m, 30, 'up');
+    statuses(await postAction(c, orderBody(maker, m, [
+      { isBuy: true, px: bid, sz: sz(m, 500), tif: 'Gtc' },
+      { isBuy: false, px: ask, sz: sz(m, 500), tif: 'Gtc' },
+    ])));
+    const one = async (signer: Signer, o: OrderSpec) => (statuses(await postAction(c, orderBody(signer, m, [o])))[0] as { error?: string }).error;
+
+    // Tick: one more significant figure than allowed.
+    const offTick = `${formatPrice(m.oraclePx, m.szDecimals, 'perp', 'down')}${formatPrice(m.oraclePx, m.szDecimals, 'perp', 'down').includes('.') ? '' : '.'}01`;
+    assert.equal(await one(taker, { isBuy: true, px: offTick, sz: sz(m, 100), tif: 'Gtc' }), `Price must be divisible by tick size. asset=${a}`);
+    // Minimum notional.
+    const tiny = formatSize(10 ** -m.szDecimals, m.szDecimals);
+    assert.ok(Number(tiny) * m.oraclePx < 10, 'one lot is under $10 for this market');
+    assert.equal(await one(taker, { isBuy: true, px: bid, sz: tiny, tif: 'Gtc' }), `Order must have minimum value of $10. asset=${a}`);
+    // Reduce-only with no position.
+    assert.equal(await one(poor, { isBuy: true, px: bid, sz: sz(m, 15), tif: 'Gtc', reduceOnly: true }), `Reduce only order would increase position. asset=${a}`);
+    // ALO that would cross: the error quotes the touch as the venue's book shows it.
+    const book = await http.infoOk<{ levels: [{ px: string }[], { px: string }[]] }>({ type: 'l2Book', coin: COIN });
+    const [bestBid, bestAsk] = [book.levels[0][0].px, book.levels[1][0].px];
+    assert.equal(await one(taker, { isBuy: true, px: formatPrice(bestAsk, m.szDecimals, 'perp', 'nearest'), sz: sz(m, 100), tif: 'Alo' }), `Post only order would have immediately matched, bbo was ${bestBid}@${bestAsk}. asset=${a}`);
+    // IOC with nothing to match.
+    assert.equal(await one(taker, { isBuy: true, px: px(m, -100, 'down'), sz: sz(m, 100), tif: 'Ioc' }), `Order could not immediately match against any resting orders. asset=${a}`);
+    // Insufficient margin: $20 of collateral for a $10,000 order.
+    assert.equal(await one(poor, { isBuy: true, px: bid, sz: sz(m, 10_000), tif: 'Gtc' }), `Insufficient margin to place order. asset=${a}`);
+    // Unknown asset.
+    const unknown = (statuses(await postAction(c, taker.sign(orderAction([orderWire({ asset: 199_999, isBuy: true, px: bid, sz: sz(m, 100), reduceOnly: false, tif: 'Gtc' })]))))[0] as { error?: string }).error;
+    assert.match(unknown ?? '', /asset=199999$/);
+  });
+
+  test('a bad signature and a reused nonce are rejected; a body of the wrong shape is HTTP 422', async () => {
+    const body = orderBody(taker, m, [{ isBuy: true, px: px(m, -50, 'down'), sz: sz(m, 100), tif: 'Gtc' }]);
+    // Tampering with the signed action changes the recovered signer: an account that does not exist.
+    const tampered = structuredClone(body) as ExchangeBody & { action: { orders: { s: string }[] } };
+    tampered.action.orders[0].s = formatSize(Number(tampered.action.orders[0].s) * 2, m.szDecimals);
+    const bad = await http.exchange(tampered);
+    assert.equal(bad.status, 200);
+    const badJson = bad.json as { status: string; response: string };
+    assert.equal(badJson.status, 'err');
+    assert.match(badJson.response, /^L1 error: User or API Wallet 0x[0-9a-f]{40} does not exist\.$/);
+    assert.ok(!badJson.response.includes(taker.address));
+
+    const first = await http.exchange(body);
+    assert.equal((first.json as { status: string }).status, 'ok');
+    const again = await http.exchange(body);
+    assert.deepEqual(again.json, { status: 'err', response: `Invalid nonce: duplicate nonce ${body.nonce}` });
+
+    const shape = await http.exchange({ action: 'nope' });
+    assert.equal(shape.status, 422);
+    assert.match(shape.text, /^Failed to deserialize the JSON body into the target type/);
+    // Over WS the same failure is a post error mirroring the HTTP status.
+    const c = await connect();
+    const r = await c.post('action', { action: 'nope' });
+    assert.equal(r.type, 'error');
+    assert.match(r.payload as string, /^422 Unprocessable Entity: Failed to deserialize the JSON body into the target type/);
+  });
+
+  test('an agent approved with a real approveAgent signed by the user trades for the user', async () => {
+    const user = new Signer();
+    const agent = new Signer();
+    await fetch(`${sim.httpUrl}/info`); // warm the connection pool
+    sim.exchange.fund(user.address, 100_000);
+    const order = () => orderBody(agent, m, [{ isBuy: true, px: px(m, -60, 'down'), sz: sz(m, 200), tif: 'Gtc', cloid: `0x${'ab'.repeat(16)}` }]);
+    const before = await http.exchange(order());
+    assert.deepEqual(before.json, { status: 'err', response: `L1 error: User or API Wallet ${agent.address} does not exist.` });
+
+    const approve = await http.exchange(user.approveAgent(agent.address, 'bot'));
+    assert.deepEqual(approve.json, { status: 'ok', response: { type: 'default' } });
+
+    const placed = await http.exchange(order());
+    const st = (placed.json as ExchangeReply & { status: 'ok' }).response.data!.statuses[0] as { resting?: { oid: number; cloid?: string } };
+    assert.ok(st.resting, JSON.stringify(placed.json));
+    // The order belongs to the user: query with the user's address, never the agent's (§5.1).
+    const open = await http.infoOk<{ oid: number; coin: string }[]>({ type: 'openOrders', user: user.address, dex: 'xyz' });
+    assert.deepEqual(open.map((o) => o.oid), [st.resting.oid]);
+    const agentOpen = await http.infoOk<unknown[]>({ type: 'openOrders', user: agent.address, dex: 'xyz' });
+    assert.deepEqual(agentOpen, []);
+  });
+});
+
+// ------------------------------------------------------------------ random order flow, over the wire
+
+interface Fill {
+  coin: string;
+  px: string;
+  sz: string;
+  side: 'B' | 'A';
+  oid: number;
+  tid: number;
+  fee: string;
+  closedPnl: string;
+}
+
+describe('hlsim over the wire: orderUpdates, userFills and clearinghouseState agree after random order flow', () => {
+  test('position = sum of fills, streamed fills = info fills, filled orders = fills, cash conserved', async () => {
+    let totalFills = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ who: fc.integer({ min: 0, max: 2 }), isBuy: fc.boolean(), bps: fc.integer({ min: -40, max: 40 }), usd: fc.integer({ min: 15, max: 400 }), tif: fc.constantFrom<Tif>('Gtc', 'Ioc', 'Alo') }),
+          { minLength: 10, maxLength: 40 },
+        ),
+        async (flow) => {
+          runs++;
+          const traders = [new Signer(), new Signer(), new Signer()];
+          const fund = Object.fromEntries(traders.map((t) => [t.address, 200_000]));
+          const sim = await startSim({ dynamics: false, adminPort: null, fund, limits: { restWeightPerMinute: Number.POSITIVE_INFINITY } });
+          const clients: WsClient[] = [];
+          try {
+            const http = new HttpClient(sim.httpUrl);
+            const m = await marketInfo(http, COIN);
+            const depositedMicro = sim.exchange.totalCash();
+            for (const t of traders) {
+              const c = await WsClient.connect(sim.wsUrl);
+              clients.push(c);
+              await c.subscribe({ type: 'orderUpdates', user: t.address });
+              await c.subscribe({ type: 'userFills', user: t.address });
+            }
+            for (const step of flow) {
+              const t = traders[step.who];
+              const reply = await postAction(clients[step.who], orderBody(t, m, [
+                { isBuy: step.isBuy, px: px(m, step.bps, step.isBuy ? 'down' : 'up'), sz: sz(m, step.usd), tif: step.tif },
+              ]));
+              assert.equal(reply.status, 'ok');
+            }
+            // A ping round trip per connection: every frame published before it has arrived.
+            for (const c of clients) await c.ping();
+            for (let i = 0; i < traders.length; i++) {
+              const t = traders[i];
+              const c = clients[i];
+              const streamed = c.on('userFills').filter((f) => !(f.data as { isSnapshot?: boolean }).isSnapshot).flatMap((f) => (f.data as { fills: Fill[] }).fills);
+              const infoFills = await http.infoOk<Fill[]>({ type: 'userFills', user: t.address });
+              assert.deepEqual(new Set(streamed.map((f) => f.tid)), new Set(infoFills.map((f) => f.tid)), 'streamed fills = info fills');
+              totalFills += streamed.length;
+              const signed = streamed.reduce((s, f) => s + (f.side === 'B' ? 1 : -1) * Number(f.sz), 0);
+              const ch = await http.infoOk<{ assetPositions: { position: { coin: string; szi: string } }[] }>({ type: 'clearinghouseState', user: t.address, dex: 'xyz' });
+              const pos = ch.assetPositions.find((p) => p.position.coin === COIN);
+              assert.ok(Math.abs((pos ? Number(pos.position.szi) : 0) - signed) < 1e-9, `position ${pos?.position.szi} = sum of fills ${signed}`);
+              // Every order that orderUpdates reports filled has fills summing to its original size.
+              const updates = c.on('orderUpdates').flatMap((f) => f.data as { order: { oid: number; origSz: string }; status: string }[]);
+              for (const u of updates.filter((x) => x.status === 'filled')) {
+                const filled = streamed.filter((f) => f.oid === u.order.oid).reduce((s, f) => s + Number(f.sz), 0);
+                assert.ok(Math.abs(filled - Number(u.order.origSz)) < 1e-9, `oid ${u.order.oid}: fills ${filled} = origSz ${u.order.origSz}`);
+              }
+              // Open orders per info = orders whose last update is 'open'.
+              const last = new Map<number, string>();
+              for (const u of updates) last.set(u.order.oid, u.status);
+              const openByUpdates = [...last].filter(([, s]) => s === 'open').map(([oid]) => oid).sort();
+              const open = await http.infoOk<{ oid: number }[]>({ type: 'openOrders', user: t.address, dex: 'xyz' });
+              assert.deepEqual(open.map((o) => o.oid).sort(), openByUpdates, 'openOrders = orders left open by orderUpdates');
+            }
+            assert.equal(sim.exchange.totalCash() + sim.exchange.feesCollected(), depositedMicro, 'cash conserved');
+          } finally {
+            for (const c of clients) await c.close();
+            await sim.stop();
+          }
+        },
+      ),
+      { numRuns: 6 },
+    );
+    // The flow must actually trade for the property to mean anything.
+    assert.ok(totalFills >= runs, `random flow produced ${totalFills} fills over ${runs} runs`);
+  });
+});
+
+// ------------------------------------------------------------------ faults that need the exchange
+
+describe('hlsim faults observable by a client', () => {
+  let sim: SimHandle;
+  let http: HttpClient;
+  let m: MarketInfo;
+  let other: MarketInfo;
+  const maker = new Signer();
+  const trader = new Signer();
+  const clients: WsClient[] = [];
+  before(async () => {
+    sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: 1_000_000 }, limits: { restWeightPerMinute: Number.POSITIVE_INFINITY } });
+    http = new HttpClient(sim.httpUrl);
+    m = await marketInfo(http, COIN);
+    other = await marketInfo(http, 'BTC');
+  });
+  after(async () => {
+    for (const c of clients) await c.close();
+    await sim.stop();
+  });
+  const connect = async () => {
+    const c = await WsClient.connect(sim.wsUrl);
+    clients.push(c);
+    return c;
+  };
+
+  test('silenceChannel stops one channel of one market while the socket and everything else flow', async () => {
+    const c = await connect();
+    await c.subscribe({ type: 'bbo', coin: COIN });
+    await c.subscribe({ type: 'bbo', coin: 'BTC' });
+    sim.faults.silenceChannel({ channel: 'bbo', coin: COIN });
+    const mark = c.frames.length;
+    statuses(await postAction(c, orderBody(maker, m, [{ isBuy: true, px: px(m, -200, 'down'), sz: sz(m, 100), tif: 'Gtc' }])));
+    statuses(await postAction(c, orderBody(maker, other, [{ isBuy: true, px: px(other, -200, 'down'), sz: sz(other, 100), tif: 'Gtc' }])));
+    await c.waitFor((f) => f.channel === 'bbo' && (f.data as { coin: string }).coin === 'BTC', 3000, mark);
+    await c.ping();
+    assert.equal(c.frames.slice(mark).filter((f) => f.channel === 'bbo' && (f.data as { coin: string }).coin === COIN).length, 0);
+    sim.faults.unsilenceChannel({ channel: 'bbo', coin: COIN });
+    statuses(await postAction(c, orderBody(maker, m, [{ isBuy: true, px: px(m, -150, 'down'), sz: sz(m, 100), tif: 'Gtc' }])));
+    await c.waitFor((f) => f.channel === 'bbo' && (f.data as { coin: string }).coin === COIN, 3000, mark);
+  });
+
+  test('dropPostResponses: the action is executed, the answer never comes; orderStatus finds the order', async () => {
+    const c = await connect();
+    await c.subscribe({ type: 'orderUpdates', user: trader.address });
+    sim.faults.dropPostResponses(1);
+    const cloid = `0x${'cd'.repeat(16)}`;
+    await assert.rejects(c.post('action', orderBody(trader, m, [{ isBuy: true, px: px(m, -300, 'down'), sz: sz(m, 100), tif: 'Gtc', cloid }]), 400), /no matching frame/);
+    const st = await http.infoOk<{ status: string; order?: { status: string } }>({ type: 'orderStatus', user: trader.address, oid: cloid });
+    assert.equal(st.status, 'order');
+    assert.equal(st.order?.status, 'open');
+    await c.waitFor((f) => f.channel === 'orderUpdates', 3000, 0);
+    // Over HTTP the connection is reset.
+    sim.faults.dropPostResponses(1);
+    await assert.rejects(http.exchange(orderBody(trader, m, [{ isBuy: true, px: px(m, -310, 'down'), sz: sz(m, 100), tif: 'Gtc' }])));
+  });
+
+  test('delayPostResponses delays the answer, not the execution; rejectNextActions answers the given error', async () => {
+    const c = await connect();
+    await c.subscribe({ type: 'orderUpdates', user: trader.address });
+    sim.faults.delayPostResponses(150);
+    const mark = c.frames.length;
+    const reply = c.post('action', orderBody(trader, m, [{ isBuy: true, px: px(m, -320, 'down'), sz: sz(m, 100), tif: 'Gtc' }]));
+    // The order update (execution) arrives before the delayed post response.
+    await c.waitFor((f) => f.channel === 'orderUpdates', 3000, mark);
+    assert.equal(c.frames.slice(mark).filter((f) => f.channel === 'post').length, 0);
+    assert.equal((await reply).type, 'action');
+    sim.faults.delayPostResponses(0);
+
+    const openBefore = await http.infoOk<unknown[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' });
+    sim.faults.rejectNextActions(1, 'Simulated rejection');
+    const rejected = await postAction(c, orderBody(trader, m, [{ isBuy: true, px: px(m, -330, 'down'), sz: sz(m, 100), tif: 'Gtc' }]));
+    assert.deepEqual(rejected, { status: 'err', response: 'Simulated rejection' });
+    assert.equal((await http.infoOk<unknown[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' })).length, openBefore.length);
+    // The next one goes through again.
+    statuses(await postAction(c, cancelBody(trader, m, (openBefore as { oid: number }[])[0].oid)));
+  });
+
+  test('restart keeps the exchange state: open orders survive and a new connection sees them', async () => {
+    const before = await http.infoOk<{ oid: number }[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' });
+    const c = await connect();
+    await sim.restart();
+    await c.closed;
+    const after = await http.infoOk<{ oid: number }[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' });
+    assert.deepEqual(after, before);
+    const d = await connect();
+    const ack = await d.subscribe({ type: 'userFills', user: trader.address });
+    assert.equal(ack.channel, 'subscriptionResponse');
+  });
+});
+
+function cancelBody(signer: Signer, m: MarketInfo, oid: number): ExchangeBody {
+  return signer.sign(cancelAction([{ a: m.asset, o: oid }]));
+}
+
+// ------------------------------------------------------------------ determinism and the oracle fault
+
+describe('hlsim market dynamics over the wire', () => {
+  /** Distinct consecutive oracle prices of `coin` seen over the wire while the sim runs `seconds` of virtual time. */
+  async function oracleSeries(seed: number, coin: string, seconds: number, during?: (sim: SimHandle, second: number) => void): Promise<{ series: string[]; bySecond: string[][] }> {
+    const { VirtualScheduler } = await import('../../src/sim/index.ts');
+    const scheduler = new VirtualScheduler(1_800_000_000_000);
+    const sim = await startSim({ dynamics: true, seed, scenario: 'jumpy', scheduler, adminPort: null });
+    const c = await WsClient.connect(sim.wsUrl);
+    try {
+      await c.subscribe({ type: 'activeAssetCtx', coin });
+      const oracleOf = (f: Frame) => (f.data as { ctx: { oraclePx: string } }).ctx.oraclePx;
+      const isCtx = (f: Frame) => f.channel === 'activeAssetCtx';
+      const bySecond: string[][] = [];
+      for (let s = 0; s < seconds; s++) {
+        during?.(sim, s);
+        const mark = c.frames.length;
+        scheduler.advance(1000);
+        await c.ping(); // every frame published during the advance has arrived
+        bySecond.push(c.frames.slice(mark).filter(isCtx).map(oracleOf));
+      }
+      const series: string[] = [];
+      for (const px of bySecond.flat()) if (series[series.length - 1] !== px) series.push(px);
+      return { series, bySecond };
+    } finally {
+      await c.close();
+      await sim.stop();
+    }
+  }
+
+  test('the same seed gives the same oracle path over the wire; another seed another', async () => {
+    const a = await oracleSeries(42, COIN, 30);
+    const b = await oracleSeries(42, COIN, 30);
+    const other = await oracleSeries(43, COIN, 30);
+    assert.ok(a.series.length >= 5, `oracle published ~every 3 s: ${a.series.length} distinct values`);
+    assert.deepEqual(a.series, b.series);
+    assert.notDeepEqual(a.series, other.series);
+  });
+
+  test('stopOracle: the oracle stops moving for that market; resumeOracle starts it again', async () => {
+    const { bySecond } = await oracleSeries(7, COIN, 36, (sim, s) => {
+      if (s === 12) sim.faults.stopOracle(COIN);
+      if (s === 24) sim.faults.resumeOracle(COIN);
+    });
+    const distinct = (xs: string[][]) => new Set(xs.flat()).size;
+    const lastBefore = bySecond.slice(0, 12).flat().at(-1);
+    assert.ok(distinct(bySecond.slice(0, 12)) >= 2, 'the oracle moves before the fault');
+    const stopped = bySecond.slice(13, 24).flat();
+    assert.ok(stopped.every((px) => px === lastBefore), `no new oracle price while stopped: ${[...new Set(stopped)].join(',')}`);
+    assert.ok(bySecond.slice(25).flat().some((px) => px !== lastBefore), 'the oracle moves again after resume');
+  });
+});
