@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { cancelAction, orderAction, orderWire } from '../../src/protocol/actions.ts';
 import { formatPrice, formatSize } from '../../src/protocol/format.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
-import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, sleep, WsClient } from './client.ts';
+import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, WsClient } from './client.ts';
 
 interface MarketInfo {
   coin: string;
