@@ -44,6 +44,8 @@ export interface AgentAccount {
 
 export interface MarketDynamicsStats {
   oraclePublications: number;
+  /** Scheduled publications the venue refused (never expected: spacing is ≥ 2.5 s by construction). */
+  oracleRefusals: number;
   makerQuotes: number;
   makerOrders: number;
   makerRejects: number;
@@ -107,6 +109,7 @@ export function startMarketDynamics(o: MarketDynamicsOptions): MarketDynamics {
   const onEvent = o.onEvent;
   const recentErrors: string[] = [];
   let oraclePublications = 0;
+  let oracleRefusals = 0;
   let stopped = false;
 
   const noteErrors = (coin: string, who: string, errors: readonly string[]): void => {
@@ -182,7 +185,9 @@ export function startMarketDynamics(o: MarketDynamicsOptions): MarketDynamics {
   for (const m of runtimes.values()) {
     const oraclePx = m.process.lastOraclePx();
     const externalMarkPx = m.process.lastMarkPx();
-    port.setOracle(m.coin, oraclePx, externalMarkPx);
+    // refused when the venue already has an oracle from less than 2.5 s ago (dynamics restarted on a live
+    // exchange); the first scheduled update then goes through
+    if (port.setOracle(m.coin, oraclePx, externalMarkPx) === false) noteErrors(m.coin, 'oracle', ['initial setOracle refused by the venue']);
     record(m, { time: startTime, oraclePx, externalMarkPx });
   }
   for (const m of runtimes.values()) for (const maker of m.makers) maker.start(m.process.lastOraclePx());
@@ -224,7 +229,10 @@ export function startMarketDynamics(o: MarketDynamicsOptions): MarketDynamics {
       m.process.advance(gap);
       if (!m.publishing) continue;
       const { oraclePx, externalMarkPx } = m.process.publish();
-      port.setOracle(m.coin, oraclePx, externalMarkPx);
+      if (port.setOracle(m.coin, oraclePx, externalMarkPx) === false) {
+        oracleRefusals++;
+        noteErrors(m.coin, 'oracle', ['setOracle refused by the venue']);
+      }
       record(m, { time: now, oraclePx, externalMarkPx });
       for (const maker of m.makers) maker.onOracle(oraclePx);
     }
@@ -263,6 +271,7 @@ export function startMarketDynamics(o: MarketDynamicsOptions): MarketDynamics {
     stats(): MarketDynamicsStats {
       const s: MarketDynamicsStats = {
         oraclePublications,
+        oracleRefusals,
         makerQuotes: 0,
         makerOrders: 0,
         makerRejects: 0,

@@ -23,8 +23,11 @@ export interface BookTop {
 }
 
 export interface MarketPort {
-  /** Publishes a new oracle (and the deployer's external mark input) for a market. */
-  setOracle(coin: string, oraclePx: number, externalMarkPx?: number): void;
+  /**
+   * Publishes a new oracle (and the deployer's external mark input) for a market. May return false when
+   * the venue refuses the update (e.g. within 2.5 s of the previous one); agents count that as an error.
+   */
+  setOracle(coin: string, oraclePx: number, externalMarkPx?: number): unknown;
   /** Places orders for an account; returns one venue status per order ({resting}|{filled}|{error}). */
   internalPlaceOrders(address: string, orders: SimOrderInput[]): unknown[];
   internalCancelAll(address: string, coin?: string): void;
