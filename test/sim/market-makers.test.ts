@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SimExchange } from '../../src/sim/exchange/exchange.ts';
 import { type MarketAgentEvent, startMarketDynamics } from '../../src/sim/market/dynamics.ts';
 import type { QuoteRecord } from '../../src/sim/market/maker.ts';
 import { type ScenarioConfig, scenario, scenarioNames } from '../../src/sim/market/scenarios.ts';
 import { VirtualScheduler } from '../../src/sim/market/scheduler.ts';
 import { defaultUniverse, type SimMarketDef } from '../../src/sim/market/universe.ts';
-import { TestBook } from './market-testkit.ts';
 
 const universe = defaultUniverse();
 const pick = (...names: string[]): SimMarketDef[] => universe.markets.filter((m) => names.includes(m.name));
@@ -15,10 +15,11 @@ type Oracle = Extract<MarketAgentEvent, { kind: 'oracle' }>;
 
 function start(seed: number, sc: ScenarioConfig, markets: SimMarketDef[]) {
   const scheduler = new VirtualScheduler();
-  const book = new TestBook(markets);
+  const dexes = [...new Set(['', ...markets.map((m) => m.dex)])];
+  const exchange = new SimExchange({ markets, dexes, now: () => scheduler.now() });
   const events: MarketAgentEvent[] = [];
-  const dynamics = startMarketDynamics({ port: book, scheduler, seed, scenario: sc, markets, onEvent: (e) => events.push(e) });
-  return { scheduler, book, events, dynamics };
+  const dynamics = startMarketDynamics({ port: exchange, scheduler, seed, scenario: sc, markets, onEvent: (e) => events.push(e) });
+  return { scheduler, exchange, events, dynamics };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -36,7 +37,7 @@ test('makers re-quote around a new oracle only after their lag, inside the confi
   ] as const;
   const sc = scenario('calm', { makers: [{ lag: lags[0] }, { lag: lags[1] }], oracle: { jumpsPerMinute: 2, jumpMeanBps: 40 } });
   const markets = pick('xyz:GOLD', 'xyz:TSLA', 'ETH');
-  const { scheduler, events, dynamics, book } = start(21, sc, markets);
+  const { scheduler, events, dynamics, exchange } = start(21, sc, markets);
   scheduler.advance(120_000);
   dynamics.stop();
   const makersByCoin = new Map<string, string[]>();
@@ -61,18 +62,18 @@ test('makers re-quote around a new oracle only after their lag, inside the confi
     });
   }
   assert.ok(checked > 100);
-  assert.deepEqual(book.errors, []);
+  assert.deepEqual(dynamics.stats().recentErrors, []);
 });
 
 test('a stale window exists after an oracle jump and closes after the slowest maker', () => {
   const sc = scenario('jumpy');
   const markets = pick('xyz:GOLD', 'xyz:XYZ100', 'xyz:SILVER', 'xyz:NVDA');
-  const { scheduler, book, dynamics } = start(4, sc, markets);
+  const { scheduler, exchange, dynamics } = start(4, sc, markets);
   const maxLag = Math.max(...sc.makers.map((m) => m.lag.maxMs));
   let staleSeen = 0;
   let closed = 0;
   const last = new Map(markets.map((m) => [m.name, m.initialPx]));
-  // step through time; at each publication compare the book with the new oracle right away and after maxLag
+  // step through time; at each publication compare the exchange with the new oracle right away and after maxLag
   for (let t = 0; t < 300_000; t += 100) {
     scheduler.advance(100);
     for (const m of markets) {
@@ -83,13 +84,13 @@ test('a stale window exists after an oracle jump and closes after the slowest ma
       last.set(m.name, px);
       const moveBps = (px / prev - 1) * 1e4;
       if (Math.abs(moveBps) < 30) continue;
-      const top = book.bestBidAsk(m.name);
+      const top = exchange.bestBidAsk(m.name);
       // up move: asks still below the new oracle (buyable cheap); down move: bids still above it
       if (moveBps > 0 ? top.ask!.px < px : top.bid!.px > px) staleSeen++;
       const hist = dynamics.oracleHistory(m.name);
       const publishedAt = hist[hist.length - 1]!.time;
       const check = (): void => {
-        const now = book.bestBidAsk(m.name);
+        const now = exchange.bestBidAsk(m.name);
         const midNow = (now.bid!.px + now.ask!.px) / 2;
         if (Math.abs(midNow / px - 1) * 1e4 < Math.abs(moveBps) / 2) closed++;
       };
@@ -100,19 +101,19 @@ test('a stale window exists after an oracle jump and closes after the slowest ma
   scheduler.advance(maxLag + 10);
   assert.ok(staleSeen >= 5, `stale windows seen: ${staleSeen}`);
   assert.ok(closed >= staleSeen * 0.9, `closed ${closed} of ${staleSeen}`);
-  assert.deepEqual(book.errors, []);
+  assert.deepEqual(dynamics.stats().recentErrors, []);
 });
 
 test('structural-basis books sit at the configured offset from the oracle, for good', () => {
   const markets = pick('xyz:GOLD', 'xyz:SILVER', 'xyz:CL', 'xyz:TSLA', 'BTC');
   const sc = scenario('structural-basis', { perMarket: { 'xyz:GOLD': { basis: 25 } } });
-  const { scheduler, events, dynamics, book } = start(9, sc, markets);
-  // the live book's mid against the live oracle, sampled every second
+  const { scheduler, events, dynamics, exchange } = start(9, sc, markets);
+  // the live exchange's mid against the live oracle, sampled every second
   const bookOffsets = new Map<string, number[]>(markets.map((m) => [m.name, []]));
   for (let t = 0; t < 180; t++) {
     scheduler.advance(1000);
     for (const m of markets) {
-      const top = book.bestBidAsk(m.name);
+      const top = exchange.bestBidAsk(m.name);
       const path = dynamics.oraclePath(m.name);
       bookOffsets.get(m.name)!.push((((top.bid!.px + top.ask!.px) / 2) / path[path.length - 1]! - 1) * 1e4);
     }
@@ -135,10 +136,10 @@ test('structural-basis books sit at the configured offset from the oracle, for g
     // stale quote: the typical one sits at the basis
     assert.ok(Math.abs(median(offsets) - basis) < 2, `${m.name} median quoted offset ${median(offsets)} vs ${basis}`);
     const sampled = bookOffsets.get(m.name)!;
-    assert.ok(Math.abs(median(sampled) - basis) < 3, `${m.name} median book offset ${median(sampled)} vs ${basis}`);
+    assert.ok(Math.abs(median(sampled) - basis) < 3, `${m.name} median exchange offset ${median(sampled)} vs ${basis}`);
   }
   assert.equal(signs.size, 2, 'random sign gives both premium and discount books');
-  assert.deepEqual(book.errors, []);
+  assert.deepEqual(dynamics.stats().recentErrors, []);
 });
 
 test('ladders follow the calibration: real-snapshot spreads, tight markets tight, wide ones wide', () => {
@@ -165,16 +166,16 @@ test('thin is thinner and wider than calm; every scenario runs without a single 
   const depth: Record<string, number> = {};
   const spread: Record<string, number> = {};
   for (const name of scenarioNames()) {
-    const { scheduler, book, dynamics } = start(1, scenario(name), markets);
+    const { scheduler, exchange, dynamics } = start(1, scenario(name), markets);
     scheduler.advance(60_000);
-    const gold = book.books.get('xyz:GOLD')!;
-    depth[name] = gold.reduce((s, r) => s + r.px * r.sz, 0);
-    const top = book.bestBidAsk('xyz:GOLD');
+    const levels = exchange.l2BookData('xyz:GOLD')!.levels;
+    depth[name] = [...levels[0], ...levels[1]].reduce((s, l) => s + Number(l.px) * Number(l.sz), 0);
+    const top = exchange.bestBidAsk('xyz:GOLD');
     spread[name] = ((top.ask!.px - top.bid!.px) / top.bid!.px) * 1e4;
     dynamics.stop();
     const s = dynamics.stats();
-    assert.deepEqual(book.errors.filter((e) => !e.includes('could not immediately match')), [], name);
-    assert.equal(s.makerRejects, 0, name);
+    assert.deepEqual(s.recentErrors, [], name);
+    assert.equal(s.makerRejects + s.takerRejects + s.oracleRefusals, 0, name);
     assert.ok(s.makerQuotes > 0 && s.takerOrders > 0, name);
   }
   assert.ok(depth.thin! < depth.calm! / 5, JSON.stringify(depth));
@@ -194,6 +195,6 @@ test('agent accounts are funded, distinct and derived from the seed', () => {
   assert.equal(new Set(addrs).size, addrs.length);
   for (const x of addrs) {
     assert.match(x, /^0x[0-9a-f]{40}$/);
-    assert.equal(a.book.funded.get(x), 10_000_000);
+    assert.deepEqual(a.exchange.accountSummary(x).depositsMicro, { '': 10_000_000e6, xyz: 10_000_000e6 });
   }
 });

@@ -2,29 +2,34 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isValidPrice } from '../../src/protocol/format.ts';
+import { SimExchange } from '../../src/sim/exchange/exchange.ts';
 import { type MarketAgentEvent, type MarketDynamics, startMarketDynamics } from '../../src/sim/market/dynamics.ts';
 import { priceToWire } from '../../src/sim/market/prices.ts';
 import { type ScenarioConfig, scenario } from '../../src/sim/market/scenarios.ts';
 import { VirtualScheduler } from '../../src/sim/market/scheduler.ts';
 import { defaultUniverse, type SimMarketDef } from '../../src/sim/market/universe.ts';
-import { TestBook } from './market-testkit.ts';
 
 const universe = defaultUniverse();
 const pick = (...names: string[]): SimMarketDef[] => universe.markets.filter((m) => names.includes(m.name));
 
 interface Run {
   dynamics: MarketDynamics;
-  book: TestBook;
+  exchange: SimExchange;
   events: MarketAgentEvent[];
   scheduler: VirtualScheduler;
+  trades: number;
 }
 
 function run(seed: number, sc: ScenarioConfig, markets: SimMarketDef[], ms: number, during?: (r: Run) => void): Run {
   const scheduler = new VirtualScheduler();
-  const book = new TestBook(markets);
+  const dexes = [...new Set(['', ...markets.map((m) => m.dex)])];
+  const exchange = new SimExchange({ markets, dexes, now: () => scheduler.now() });
   const events: MarketAgentEvent[] = [];
-  const dynamics = startMarketDynamics({ port: book, scheduler, seed, scenario: sc, markets, onEvent: (e) => events.push(e) });
-  const r = { dynamics, book, events, scheduler };
+  const dynamics = startMarketDynamics({ port: exchange, scheduler, seed, scenario: sc, markets, onEvent: (e) => events.push(e) });
+  const r: Run = { dynamics, exchange, events, scheduler, trades: 0 };
+  exchange.onEvent((e) => {
+    if (e.kind === 'trades') r.trades += e.data.length;
+  });
   during?.(r);
   scheduler.advance(ms);
   dynamics.stop();
@@ -80,24 +85,36 @@ test('the oracle path does not depend on trading, maker settings or other market
   const markets = pick('xyz:GOLD', 'xyz:SILVER', 'xyz:TSLA');
   const reference = run(11, scenario('jumpy'), markets, 120_000);
   // an outside trader sweeping the books every 250 ms, slower makers, more takers
+  const sweeper = `0x${'5'.repeat(40)}`;
   const busy = run(11, scenario('jumpy', { makers: [{ lag: { kind: 'uniform', minMs: 400, maxMs: 900 } }], takers: { arrivalsPerMinute: 120 } }), markets, 120_000, (r) => {
+    r.exchange.fund(sweeper, 10_000_000);
     const sweep = (): void => {
       for (const m of markets) {
-        const top = r.book.bestBidAsk(m.name);
-        if (top.ask !== undefined) r.book.internalPlaceOrders('0xsweeper', [{ coin: m.name, isBuy: true, px: priceToWire(top.ask.px, m.szDecimals), sz: '1', tif: 'Ioc' }]);
+        const top = r.exchange.bestBidAsk(m.name);
+        const isBuy = r.scheduler.now() % 2 === 0; // alternate sides so the sweeper's position stays bounded
+        const touch = isBuy ? top.ask : top.bid;
+        if (touch !== undefined) r.exchange.internalPlaceOrders(sweeper, [{ coin: m.name, isBuy, px: priceToWire(touch.px, m.szDecimals), sz: '1', tif: 'Ioc' }]);
       }
       if (r.scheduler.now() < end) r.scheduler.setTimeout(sweep, 250);
     };
     const end = r.scheduler.now() + 119_000;
     r.scheduler.setTimeout(sweep, 250);
   });
-  assert.ok(busy.book.trades > reference.book.trades);
+  assert.ok(busy.trades > reference.trades + 400, `${busy.trades} vs ${reference.trades}`);
   for (const m of markets) assert.deepEqual(busy.dynamics.oraclePath(m.name), reference.dynamics.oraclePath(m.name));
 
   // stopping SILVER's oracle for 30 s: GOLD and TSLA unchanged; SILVER publishes nothing meanwhile, then resumes
+  let venueOracleAtStop = 0;
+  let venueOracleBeforeResume = 0;
   const stopped = run(11, scenario('jumpy'), markets, 120_000, (r) => {
-    r.scheduler.setTimeout(() => r.dynamics.stopOracle('xyz:SILVER'), 30_000);
-    r.scheduler.setTimeout(() => r.dynamics.resumeOracle('xyz:SILVER'), 60_000);
+    r.scheduler.setTimeout(() => {
+      r.dynamics.stopOracle('xyz:SILVER');
+      venueOracleAtStop = r.exchange.oraclePx('xyz:SILVER')!;
+    }, 30_000);
+    r.scheduler.setTimeout(() => {
+      venueOracleBeforeResume = r.exchange.oraclePx('xyz:SILVER')!;
+      r.dynamics.resumeOracle('xyz:SILVER');
+    }, 60_000);
   });
   assert.deepEqual(stopped.dynamics.oraclePath('xyz:GOLD'), reference.dynamics.oraclePath('xyz:GOLD'));
   assert.deepEqual(stopped.dynamics.oraclePath('xyz:TSLA'), reference.dynamics.oraclePath('xyz:TSLA'));
@@ -105,7 +122,9 @@ test('the oracle path does not depend on trading, maker settings or other market
   assert.equal(silver.filter((p) => p.time - silver[0]!.time > 30_000 && p.time - silver[0]!.time <= 60_000).length, 0);
   assert.ok(silver.some((p) => p.time - silver[0]!.time > 60_000));
   assert.equal(stopped.dynamics.underlyingPx('xyz:SILVER'), reference.dynamics.underlyingPx('xyz:SILVER'));
-  assert.equal(stopped.book.oracles.filter((o) => o.coin === 'xyz:SILVER').length, silver.length);
+  assert.equal(venueOracleBeforeResume, venueOracleAtStop, 'the venue saw no SILVER oracle while stopped');
+  assert.equal(stopped.exchange.oraclePx('xyz:SILVER'), silver[silver.length - 1]!.oraclePx);
+  assert.equal(stopped.dynamics.stats().oracleRefusals, 0);
 });
 
 test('jumpy makes multi-step oracle moves; calm mostly small ones', () => {
