@@ -221,11 +221,11 @@ function clearAsk(out: BboFrame): void {
 }
 
 /**
- * The venue's exact layout: {"channel":"bbo","data":{"coin":"…","time":N,"bbo":[L|null,L|null]}} with
- * L = {"px":"…","sz":"…","n":N}. Returns true when it filled `out`; false = not this layout (nothing of
- * `out` is relied upon then: the slow path overwrites every field).
+ * The strict scanner alone (exported for tests and benchmarks). The venue's exact layout: {"channel":"bbo","data":{"coin":"…","time":N,"bbo":[L|null,L|null]}} with
+ * L = {"px":"…","sz":"…","n":N}. Returns true when it filled `out`; false = not this layout, and `out`
+ * is untouched.
  */
-function scanBbo(t: string, out: BboFrame): boolean {
+export function scanBboInto(t: string, out: BboFrame): boolean {
   if (!t.startsWith(BBO_HEAD)) return false;
   const coinStart = BBO_HEAD.length;
   const coinEnd = t.indexOf('"', coinStart);
@@ -364,7 +364,7 @@ export function parseBboIntoViaJson(text: string, out: BboFrame): ParseCode {
  * `out` unchanged. Prices and sizes as numbers (exactly Number(px)) plus their raw strings.
  */
 export function parseBboInto(text: string, out: BboFrame): ParseCode {
-  if (scanBbo(text, out)) return PARSE_OK;
+  if (scanBboInto(text, out)) return PARSE_OK;
   return parseBboIntoViaJson(text, out);
 }
 
@@ -451,7 +451,11 @@ const K_IMPACT = ',"impactPxs":["';
 const K_IMPACT_NULL = ',"impactPxs":null';
 const K_BASE = ',"dayBaseVlm":"';
 
-function scanActiveAssetCtx(t: string, out: ActiveAssetCtxFrame): boolean {
+/**
+ * The strict scanner alone: true when `t` is exactly the venue's activeAssetCtx layout (keys in the
+ * venue's order, no whitespace, no escapes) and `out` was filled; false leaves `out` untouched.
+ */
+export function scanActiveAssetCtxInto(t: string, out: ActiveAssetCtxFrame): boolean {
   if (!t.startsWith(CTX_HEAD)) return false;
   const coinStart = CTX_HEAD.length;
   const coinEnd = t.indexOf('"', coinStart);
@@ -590,7 +594,7 @@ export function parseActiveAssetCtxIntoViaJson(text: string, out: ActiveAssetCtx
  * activeSpotAssetCtx, which gives PARSE_WRONG_CHANNEL here.
  */
 export function parseActiveAssetCtxInto(text: string, out: ActiveAssetCtxFrame): ParseCode {
-  if (scanActiveAssetCtx(text, out)) return PARSE_OK;
+  if (scanActiveAssetCtxInto(text, out)) return PARSE_OK;
   return parseActiveAssetCtxIntoViaJson(text, out);
 }
 
