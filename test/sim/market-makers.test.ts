@@ -37,7 +37,7 @@ test('makers re-quote around a new oracle only after their lag, inside the confi
   ] as const;
   const sc = scenario('calm', { makers: [{ lag: lags[0] }, { lag: lags[1] }], oracle: { jumpsPerMinute: 2, jumpMeanBps: 40 } });
   const markets = pick('xyz:GOLD', 'xyz:TSLA', 'ETH');
-  const { scheduler, events, dynamics, exchange } = start(21, sc, markets);
+  const { scheduler, events, dynamics } = start(21, sc, markets);
   scheduler.advance(120_000);
   dynamics.stop();
   const makersByCoin = new Map<string, string[]>();
@@ -73,7 +73,7 @@ test('a stale window exists after an oracle jump and closes after the slowest ma
   let staleSeen = 0;
   let closed = 0;
   const last = new Map(markets.map((m) => [m.name, m.initialPx]));
-  // step through time; at each publication compare the exchange with the new oracle right away and after maxLag
+  // step through time; at each publication compare the book with the new oracle right away and after maxLag
   for (let t = 0; t < 300_000; t += 100) {
     scheduler.advance(100);
     for (const m of markets) {
@@ -108,7 +108,7 @@ test('structural-basis books sit at the configured offset from the oracle, for g
   const markets = pick('xyz:GOLD', 'xyz:SILVER', 'xyz:CL', 'xyz:TSLA', 'BTC');
   const sc = scenario('structural-basis', { perMarket: { 'xyz:GOLD': { basis: 25 } } });
   const { scheduler, events, dynamics, exchange } = start(9, sc, markets);
-  // the live exchange's mid against the live oracle, sampled every second
+  // the live book mid against the live oracle, sampled every second
   const bookOffsets = new Map<string, number[]>(markets.map((m) => [m.name, []]));
   for (let t = 0; t < 180; t++) {
     scheduler.advance(1000);
