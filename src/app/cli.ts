@@ -1,6 +1,7 @@
 // The `hip3` command line. Each subcommand lives in src/app/commands/<name>.ts and registers itself here;
 // commands load their heavy modules lazily so `hip3 --help` stays instant.
 import { Command } from 'commander';
+import { registerReportCommand } from './commands/report.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Oracle-dislocation taker for Hyperliquid HIP-3 perps, and hlsim, a local Hyperliquid exchange')
     .showHelpAfterError();
   registerSimCommand(program);
+  registerReportCommand(program);
   program
     .command('demo')
     .description('hlsim plus the bot trading against it, with the dashboard (what `npm start` runs)')

@@ -15,6 +15,7 @@ import type {
   OrderStatusRow,
   ReadinessRow,
   RoundTripRow,
+  RunRow,
   SignalRow,
 } from './types.ts';
 
@@ -58,6 +59,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX round_trips_exit ON round_trips (exit_ms);
    CREATE INDEX fills_cloid ON fills (cloid);
    CREATE INDEX order_events_cloid ON order_events (cloid, ts_ms);`,
+  // 3: one row per start of the bot, so a report can say what it is about (network, mode, configuration).
+  `CREATE TABLE runs (
+     run_id TEXT PRIMARY KEY, started_ms INTEGER NOT NULL, network TEXT NOT NULL, mode TEXT NOT NULL,
+     simulated INTEGER NOT NULL, config_json TEXT NOT NULL);`,
 ];
 
 export class JournalError extends Error {
@@ -113,7 +118,8 @@ type Entry =
   | { t: 'fill'; row: FillRow }
   | { t: 'roundTrip'; row: RoundTripRow }
   | { t: 'hardStop'; row: HardStopRow }
-  | { t: 'readiness'; row: ReadinessRow };
+  | { t: 'readiness'; row: ReadinessRow }
+  | { t: 'run'; row: RunRow };
 
 export interface JournalOptions {
   path: string;
@@ -172,6 +178,7 @@ export class Journal {
       roundTrip: p(`INSERT OR IGNORE INTO round_trips VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
       hardStop: p(`INSERT OR IGNORE INTO hard_stops VALUES (?,?,?,?)`),
       readiness: p(`INSERT OR IGNORE INTO readiness VALUES (?,?,?,?)`),
+      run: p(`INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?)`),
     };
     this.timer = setInterval(() => this.flushSafely(), options.flushIntervalMs ?? 200);
     this.timer.unref();
@@ -201,6 +208,9 @@ export class Journal {
   }
   recordReadiness(row: ReadinessRow): void {
     this.push({ t: 'readiness', row });
+  }
+  recordRun(row: RunRow): void {
+    this.push({ t: 'run', row });
   }
 
   private push(entry: Entry): void {
@@ -299,6 +309,11 @@ export class Journal {
         s.readiness.run(x.tsMs, x.scope, x.state, x.detail === undefined ? null : r(x.detail));
         return;
       }
+      case 'run': {
+        const x = e.row;
+        s.run.run(x.runId, x.startedMs, x.network, x.mode, x.simulated ? 1 : 0, r(x.configJson));
+        return;
+      }
     }
   }
 
@@ -362,7 +377,7 @@ export function readRoundTrips(db: DatabaseSync): RoundTripRow[] {
 /** Row counts per table (for summaries and tests). */
 export function countRows(db: DatabaseSync): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of ['signals', 'follow_ups', 'orders', 'order_events', 'fills', 'round_trips', 'hard_stops', 'readiness']) {
+  for (const t of ['signals', 'follow_ups', 'orders', 'order_events', 'fills', 'round_trips', 'hard_stops', 'readiness', 'runs']) {
     out[t] = (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
   }
   return out;
@@ -379,4 +394,17 @@ export function signalSummary(db: DatabaseSync): { byDecision: Record<string, nu
     .all() as unknown as { reject_reason: string; n: number }[])
     byRejectReason[r.reject_reason] = r.n;
   return { byDecision, byRejectReason };
+}
+
+/** The runs recorded in a journal, oldest first. */
+export function readRuns(db: DatabaseSync): RunRow[] {
+  const rows = db.prepare('SELECT * FROM runs ORDER BY started_ms').all() as unknown as {
+    run_id: string;
+    started_ms: number;
+    network: string;
+    mode: string;
+    simulated: number;
+    config_json: string;
+  }[];
+  return rows.map((x) => ({ runId: x.run_id, startedMs: x.started_ms, network: x.network, mode: x.mode, simulated: x.simulated === 1, configJson: x.config_json }));
 }

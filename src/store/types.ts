@@ -131,3 +131,16 @@ export interface ReadinessRow {
   state: string;
   detail?: string;
 }
+
+/** One start of the bot. */
+export interface RunRow {
+  runId: string;
+  startedMs: number;
+  /** "mainnet", "testnet" or the URL traded against. */
+  network: string;
+  mode: string;
+  /** True when the venue was hlsim: results then say nothing about the live market. */
+  simulated: boolean;
+  /** The effective configuration, JSON (it never holds a key). */
+  configJson: string;
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { countRows, Journal, JournalError, MIGRATIONS, openDatabase, readRoundTrips, signalSummary } from '../../src/store/journal.ts';
+import { countRows, Journal, JournalError, MIGRATIONS, openDatabase, readRoundTrips, readRuns, signalSummary } from '../../src/store/journal.ts';
 import { sampleFill, sampleRoundTrip, sampleSignal } from './samples.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hip3-journal-'));
@@ -25,6 +25,7 @@ function writeEverything(j: Journal): void {
   j.recordRoundTrip(sampleRoundTrip(0, 0.05));
   j.recordHardStop({ tsMs: 5, event: 'latched', reason: 'cumulativeLoss', detail: 'loss 21 > 20' });
   j.recordReadiness({ tsMs: 6, scope: 'trading', state: 'ready' });
+  j.recordRun({ runId: 'run-1', startedMs: 1, network: 'http://127.0.0.1:1', mode: 'trade', simulated: true, configJson: '{}' });
 }
 
 describe('Journal', () => {
@@ -35,7 +36,7 @@ describe('Journal', () => {
     assert.equal(countRows(j.db).signals, 0, 'nothing is written before a flush (enqueue does no I/O)');
     j.close();
     const db = openDatabase(path, { readOnly: true });
-    assert.deepEqual(countRows(db), { signals: 2, follow_ups: 2, orders: 1, order_events: 2, fills: 1, round_trips: 1, hard_stops: 1, readiness: 1 });
+    assert.deepEqual(countRows(db), { signals: 2, follow_ups: 2, orders: 1, order_events: 2, fills: 1, round_trips: 1, hard_stops: 1, readiness: 1, runs: 1 });
     assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
     assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, MIGRATIONS.length);
     const order = db.prepare('SELECT status, oid FROM orders').get() as { status: string; oid: number };
@@ -45,6 +46,7 @@ describe('Journal', () => {
     assert.equal(JSON.parse(sig.inputs_json).basisBps, -3.5);
     assert.deepEqual(signalSummary(db), { byDecision: { entered: 1, rejected: 1 }, byRejectReason: { MaxPositionTotal: 1 } });
     assert.deepEqual(readRoundTrips(db), [sampleRoundTrip(0, 0.05)]);
+    assert.deepEqual(readRuns(db), [{ runId: 'run-1', startedMs: 1, network: 'http://127.0.0.1:1', mode: 'trade', simulated: true, configJson: '{}' }]);
     db.close();
   });
 
@@ -57,7 +59,7 @@ describe('Journal', () => {
       j.close();
     }
     const db = new DatabaseSync(path);
-    assert.deepEqual(countRows(db), { signals: 2, follow_ups: 2, orders: 1, order_events: 2, fills: 1, round_trips: 1, hard_stops: 1, readiness: 1 });
+    assert.deepEqual(countRows(db), { signals: 2, follow_ups: 2, orders: 1, order_events: 2, fills: 1, round_trips: 1, hard_stops: 1, readiness: 1, runs: 1 });
     db.close();
   });
 
