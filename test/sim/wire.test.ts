@@ -75,6 +75,7 @@ describe('hlsim over the wire: trading', () => {
   const maker = new Signer();
   const taker = new Signer();
   const poor = new Signer();
+  const user = new Signer();
   const clients: WsClient[] = [];
   const connect = async () => {
     const c = await WsClient.connect(sim.wsUrl);
@@ -86,7 +87,7 @@ describe('hlsim over the wire: trading', () => {
     sim = await startSim({
       dynamics: false,
       adminPort: null,
-      fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000, [poor.address]: 20 },
+      fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000, [poor.address]: 20, [user.address]: 100_000 },
       limits: { restWeightPerMinute: Number.POSITIVE_INFINITY },
     });
     http = new HttpClient(sim.httpUrl);
@@ -210,10 +211,7 @@ describe('hlsim over the wire: trading', () => {
   });
 
   test('an agent approved with a real approveAgent signed by the user trades for the user', async () => {
-    const user = new Signer();
     const agent = new Signer();
-    await fetch(`${sim.httpUrl}/info`); // warm the connection pool
-    sim.exchange.fund(user.address, 100_000);
     const order = () => orderBody(agent, m, [{ isBuy: true, px: px(m, -60, 'down'), sz: sz(m, 200), tif: 'Gtc', cloid: `0x${'ab'.repeat(16)}` }]);
     const before = await http.exchange(order());
     assert.deepEqual(before.json, { status: 'err', response: `L1 error: User or API Wallet ${agent.address} does not exist.` });
