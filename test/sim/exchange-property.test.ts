@@ -57,7 +57,7 @@ function run(ops: Op[]) {
   const events: SimEvent[] = [];
   ex.onEvent((e) => events.push(e));
   const deposits = [50_000, 20_000, 5_000, 1_000];
-  USERS.forEach((u, i) => ex.fund(u, deposits[i]));
+  for (const [i, u] of USERS.entries()) ex.fund(u, deposits[i]);
   let cloidSeq = 0;
   for (const op of ops) {
     clock.t += 1;
