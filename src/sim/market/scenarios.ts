@@ -287,9 +287,10 @@ function resolveMaker(m: MakerConfig, cal: CalibrationInput): ResolvedMaker {
   const top = m.topHalfSpreadBps === 'calibrated' ? halfImpact / 2 : m.topHalfSpreadBps;
   const spacing =
     m.levelSpacingBps === 'calibrated' ? Math.max(0.5, (halfImpact - top) / Math.max(1, (m.levels - 1) / 2)) : m.levelSpacingBps;
-  // ~1/20000 of a day's volume per level, between 300 and 25,000 USD (BTC → 25k, XYZ100 → 7.7k, COST → 300)
+  // 1/10000 of a day's volume per level, between 1,000 and 25,000 USD (BTC → 25k, XYZ100 → 15k,
+  // GOLD → 4.4k, TSLA and the after-hours equities → 1k): well above the bot's $10–100 orders
   const notional =
-    m.levelNotionalUsd === 'calibrated' ? Math.round(Math.min(25_000, Math.max(300, cal.dayNtlVlm / 20_000))) : m.levelNotionalUsd;
+    m.levelNotionalUsd === 'calibrated' ? Math.round(Math.min(25_000, Math.max(1_000, cal.dayNtlVlm / 10_000))) : m.levelNotionalUsd;
   return {
     ...m,
     topHalfSpreadBps: Math.max(m.minTopHalfSpreadBps, top * m.spreadMultiplier),
