@@ -96,6 +96,8 @@ export interface MarketBook {
   active: Set<Cloid>;
   /** Fills up to this venue time are already included via reconciliation. */
   reconciledThroughMs: number;
+  /** When a position first appeared from a venue report before any fill (0 = none). */
+  provisionalOpenedAtMs: number;
 }
 
 export interface TrackerListener {
@@ -157,6 +159,7 @@ export class OrderTracker {
       flattenClaim: null,
       active: new Set(),
       reconciledThroughMs: 0,
+      provisionalOpenedAtMs: 0,
     };
     this.books.set(coin, b);
     return b;
@@ -205,7 +208,7 @@ export class OrderTracker {
     for (const c of b.active) {
       const o = this.orders.get(c);
       if (o === undefined || o.reduceOnly || isTerminal(o.state)) continue;
-      const done = Math.max(o.reportedFilledSz , o.fillsSz);
+      const done = Math.max(o.reportedFilledSz, o.fillsSz);
       if (o.sz > done) s += o.sz - done;
     }
     return s;
@@ -301,11 +304,19 @@ export class OrderTracker {
     this.oidToCloid.set(oid, o.cloid);
   }
 
-  private report(o: TrackedOrder, filledSz: number, avgPx: number): void {
-    if (filledSz > o.reportedFilledSz) {
-      o.reportedFilledSz = Math.min(filledSz , o.sz);
-      if (avgPx > 0) o.reportedAvgPx = avgPx;
-    }
+  private report(o: TrackedOrder, filledSz: number, avgPx: number, nowMs: number): void {
+    if (!(filledSz > o.reportedFilledSz)) return;
+    o.reportedFilledSz = Math.min(filledSz, o.sz);
+    if (avgPx > 0) o.reportedAvgPx = avgPx;
+    const b = this.books.get(o.coin);
+    if (b === undefined || b.fillSz !== 0 || b.provisionalOpenedAtMs !== 0 || o.reduceOnly) return;
+    // a position exists from this moment, before its userFill: start its clocks now (exits, L4)
+    b.provisionalOpenedAtMs = nowMs;
+    b.openedAtMs = nowMs;
+    b.avgEntryPx = o.reportedAvgPx > 0 ? o.reportedAvgPx : o.px;
+    b.entryOraclePx = o.purpose === 'entry' ? o.oraclePx : 0;
+    b.entryReason = o.purpose === 'entry' ? o.reason : 'external';
+    this.listener.onPositionOpened(b);
   }
 
   /** Applies one status of an order-action post response (matched by index by the caller). */
@@ -322,7 +333,7 @@ export class OrderTracker {
     }
     if ('filled' in st) {
       this.setOid(o, st.filled.oid);
-      this.report(o, Number(st.filled.totalSz), Number(st.filled.avgPx));
+      this.report(o, Number(st.filled.totalSz), Number(st.filled.avgPx), nowMs);
       // An IOC is done once the venue answers: a partial fill's remainder is already cancelled.
       this.transition(o, o.reportedFilledSz >= o.sz - 1e-12 ? 'filled' : 'cancelled', 'filled', nowMs);
       this.maybeRetire(o);
@@ -340,8 +351,8 @@ export class OrderTracker {
     const orig = Number(u.order.origSz);
     const remaining = Number(u.order.sz);
     const to = mapVenueStatus(u.status);
-    if (Number.isFinite(orig) && Number.isFinite(remaining) && orig > remaining) this.report(o, orig - remaining, 0);
-    if (to === 'filled' && o.reportedFilledSz < o.sz) this.report(o, o.sz, 0);
+    if (Number.isFinite(orig) && Number.isFinite(remaining) && orig > remaining) this.report(o, orig - remaining, 0, nowMs);
+    if (to === 'filled' && o.reportedFilledSz < o.sz) this.report(o, o.sz, 0, nowMs);
     this.transition(o, to, u.status, nowMs);
     this.maybeRetire(o);
     return { order: o, to };
@@ -355,8 +366,8 @@ export class OrderTracker {
       return 'cancelled';
     }
     const to = mapVenueStatus(status);
-    if (filledSz !== undefined && filledSz > 0) this.report(o, filledSz, 0);
-    if (to === 'filled' && o.reportedFilledSz < o.sz) this.report(o, o.sz, 0);
+    if (filledSz !== undefined && filledSz > 0) this.report(o, filledSz, 0, nowMs);
+    if (to === 'filled' && o.reportedFilledSz < o.sz) this.report(o, o.sz, 0, nowMs);
     this.transition(o, to, status, nowMs);
     this.maybeRetire(o);
     return to;
@@ -453,7 +464,7 @@ export class OrderTracker {
       const cur = b.fillSz;
       if (cur === 0) {
         b.avgEntryPx = px;
-        b.openedAtMs = nowMs;
+        b.openedAtMs = b.provisionalOpenedAtMs !== 0 ? b.provisionalOpenedAtMs : nowMs;
         b.entryReason = order?.purpose === 'entry' ? order.reason : 'external';
         b.entryOraclePx = order?.purpose === 'entry' ? order.oraclePx : 0;
         const slip = order?.purpose === 'entry' && order.touchPx > 0 ? (isBuy ? (px - order.touchPx) / order.touchPx : (order.touchPx - px) / order.touchPx) * 1e4 : null;
@@ -469,7 +480,8 @@ export class OrderTracker {
         rt.entryNotional += remaining * px;
         rt.fees += feeLeft;
       }
-      if (cur === 0) this.listener.onPositionOpened(b);
+      if (cur === 0 && b.provisionalOpenedAtMs === 0) this.listener.onPositionOpened(b);
+      b.provisionalOpenedAtMs = 0;
     }
     if (order !== undefined) this.noteFillOnOrder(order, sz, px, nowMs);
     this.listener.onFill(
@@ -604,6 +616,7 @@ export class OrderTracker {
         this.maybeRetire(o);
       }
       this.counters.reconcileAdjustments++;
+      b.provisionalOpenedAtMs = 0;
       const before = b.fillSz;
       b.fillSz = venueSz;
       b.reconciledThroughMs = Math.max(b.reconciledThroughMs, snap.venueTimeMs);
