@@ -63,11 +63,13 @@ export interface UserSignedAction {
   type: string;
   signatureChainId: string;
   hyperliquidChain: string;
-  [field: string]: unknown;
 }
 
+/** A built action, or a posted one as parsed from JSON (validated when hashed). */
+export type UserSignedActionInput = UserSignedAction | Readonly<Record<string, unknown>>;
+
 export interface UserSignedDigestArgs {
-  action: UserSignedAction;
+  action: UserSignedActionInput;
   /** `HyperliquidTransaction:<Name>`; inferred from action.type when absent. */
   primaryType?: string;
   /** The signed fields in order; looked up from primaryType (or action.type) when absent. */
@@ -95,7 +97,7 @@ export function resolveUserSignedType(args: UserSignedDigestArgs): UserSignedTyp
     if (known === undefined) throw new UserSignedActionError(`unknown primary type ${args.primaryType}`);
     return known;
   }
-  const type = args.action?.type;
+  const type = (args.action as Readonly<Record<string, unknown>> | undefined)?.type;
   const known = typeof type === 'string' && Object.hasOwn(USER_SIGNED_TYPES, type) ? USER_SIGNED_TYPES[type] : undefined;
   if (known === undefined) throw new UserSignedActionError(`not a known user-signed action type: ${String(type)}`);
   return known;
@@ -112,14 +114,14 @@ export function signatureChainIdToNumber(signatureChainId: unknown): number {
 /** The 32-byte EIP-712 digest a user-signed action's signature signs. */
 export function userSignedActionDigest(args: UserSignedDigestArgs): Uint8Array {
   const { primaryType, fields } = resolveUserSignedType(args);
-  let message: Readonly<Record<string, unknown>> = args.action;
-  if (args.action.type === 'approveAgent' && (message.agentName === undefined || message.agentName === null)) {
+  let message = args.action as Readonly<Record<string, unknown>>;
+  if (message.type === 'approveAgent' && (message.agentName === undefined || message.agentName === null)) {
     message = { ...message, agentName: '' };
   }
   const domain = domainSeparator({
     name: 'HyperliquidSignTransaction',
     version: '1',
-    chainId: signatureChainIdToNumber(args.action.signatureChainId),
+    chainId: signatureChainIdToNumber(message.signatureChainId),
     verifyingContract: ZERO_ADDRESS,
   });
   return eip712Digest(domain, hashStruct(primaryType, fields, message));
@@ -137,8 +139,9 @@ export function recoverUserSignedSigner(args: RecoverUserSignedSignerArgs): stri
 }
 
 /** The request nonce a user-signed action must be posted with: its `nonce` or `time` field. */
-export function userSignedActionNonce(action: UserSignedAction): number {
-  const n = action.nonce ?? action.time;
+export function userSignedActionNonce(action: UserSignedActionInput): number {
+  const fields = action as Readonly<Record<string, unknown>>;
+  const n = fields.nonce ?? fields.time;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new UserSignedActionError('user-signed action has no integer nonce/time field');
   }
