@@ -54,6 +54,8 @@ export interface StartSimOptions {
   /** Markets and dexes (default: defaultUniverse()). */
   universe?: { dexes: string[]; markets: SimMarketDef[] };
   fees?: SimFeeConfig;
+  /** Traded volume (USD) an account needs before scheduleCancel is accepted (venue: 1,000,000). */
+  scheduleCancelMinVolumeUsd?: number;
   /** How often time-driven exchange duties (scheduleCancel) run, on the scheduler. Default 50 ms. */
   tickMs?: number;
   /** Drop a WS consumer whose unsent output exceeds this. Default 64 MiB. */
@@ -87,6 +89,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     fees: opts.fees,
     isMainnet: opts.isMainnet ?? true,
     now: () => scheduler.now(),
+    scheduleCancelMinVolumeUsd: opts.scheduleCancelMinVolumeUsd,
   });
   for (const [address, usdc] of Object.entries(opts.fund ?? {})) exchange.fund(address.toLowerCase(), usdc);
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { cancelAction, orderAction, orderWire } from '../../src/protocol/actions.ts';
+import { cancelAction, orderAction, orderWire, scheduleCancelAction } from '../../src/protocol/actions.ts';
 import { formatPrice, formatSize } from '../../src/protocol/format.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, WsClient } from './client.ts';
@@ -461,5 +461,82 @@ describe('hlsim market dynamics over the wire', () => {
     const stopped = bySecond.slice(13, 24).flat();
     assert.ok(stopped.every((px) => px === lastBefore), `no new oracle price while stopped: ${[...new Set(stopped)].join(',')}`);
     assert.ok(bySecond.slice(25).flat().some((px) => px !== lastBefore), 'the oracle moves again after resume');
+  });
+});
+
+// ------------------------------------------------------------------ more channels and time-driven duties
+
+describe('hlsim channels: user events, aggregated books, one serialisation per event; scheduleCancel', () => {
+  test('userEvents arrive on channel `user`; nSigFigs books are aggregated; each event is serialised once for all subscribers', async (t) => {
+    const maker = new Signer();
+    const taker = new Signer();
+    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000 } });
+    const a = await WsClient.connect(sim.wsUrl);
+    const b = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await a.close();
+      await b.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    const m = await marketInfo(http, COIN);
+    // Both clients hold the same market-data subscriptions and nothing else: every event published is
+    // serialised once and written twice.
+    for (const c of [a, b]) {
+      await c.subscribe({ type: 'bbo', coin: COIN });
+      await c.subscribe({ type: 'trades', coin: COIN });
+    }
+    const before = sim.stats();
+    const asks = [px(m, 10, 'up'), px(m, 12, 'up'), px(m, 14, 'up')];
+    statuses(await postAction(b, orderBody(maker, m, asks.map((p) => ({ isBuy: false, px: p, sz: sz(m, 300), tif: 'Gtc' as const })))));
+    await a.ping();
+    await b.ping();
+    const mid = sim.stats();
+    const events = mid.eventsPublished - before.eventsPublished;
+    assert.ok(events >= 1);
+    assert.equal(mid.framesPublished - before.framesPublished, 2 * events);
+    const marketData = (c: WsClient) => c.texts.filter((x) => x.startsWith('{"channel":"bbo"') || x.startsWith('{"channel":"trades"'));
+    assert.deepEqual(marketData(a), marketData(b), 'byte-identical frames to both clients');
+
+    await a.subscribe({ type: 'userEvents', user: taker.address });
+    await a.subscribe({ type: 'l2Book', coin: COIN, nSigFigs: 2 });
+    statuses(await postAction(b, orderBody(taker, m, [{ isBuy: true, px: asks[0], sz: sz(m, 100), tif: 'Ioc' }])));
+    const userFrame = await a.waitFor((f) => f.channel === 'user', 3000, 0);
+    const fills = (userFrame.data as { fills: { px: string; side: string }[] }).fills;
+    assert.equal(fills.length, 1);
+    assert.equal(Number(fills[0].px), Number(asks[0]));
+    // Two significant figures put all three asks in one level.
+    const agg = await a.waitFor((f) => f.channel === 'l2Book' && (f.data as { levels: unknown[][] }).levels[1].length > 0, 3000, 0);
+    const aggAsks = (agg.data as { levels: [unknown[], { px: string; n: number }[]] }).levels[1];
+    const full = await http.infoOk<{ levels: [unknown[], { px: string }[]] }>({ type: 'l2Book', coin: COIN });
+    assert.equal(full.levels[1].length, 3);
+    assert.equal(aggAsks.length, 1, JSON.stringify(aggAsks));
+    assert.equal(aggAsks[0].n, 3);
+    assert.ok(Number(aggAsks[0].px) >= Number(asks[2]), 'asks aggregate upwards');
+  });
+
+  test('scheduleCancel fires on the venue clock: the resting orders are cancelled with status scheduledCancel', async (t) => {
+    const { VirtualScheduler } = await import('../../src/sim/index.ts');
+    const scheduler = new VirtualScheduler(Date.now());
+    const trader = new Signer();
+    const sim = await startSim({ dynamics: false, adminPort: null, scheduler, scheduleCancelMinVolumeUsd: 0, fund: { [trader.address]: 1_000_000 } });
+    const c = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await c.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    const m = await marketInfo(http, COIN);
+    await c.subscribe({ type: 'orderUpdates', user: trader.address });
+    const [st] = statuses(await postAction(c, orderBody(trader, m, [{ isBuy: true, px: px(m, -100, 'down'), sz: sz(m, 100), tif: 'Gtc' }]))) as { resting: { oid: number } }[];
+    const armed = await postAction(c, trader.sign(scheduleCancelAction(scheduler.now() + 6000)));
+    assert.deepEqual(armed, { status: 'ok', response: { type: 'default' } });
+    scheduler.advance(5000);
+    await c.ping();
+    assert.equal((await http.infoOk<unknown[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' })).length, 1, 'not yet due');
+    scheduler.advance(2000);
+    const cancelled = await c.waitFor((f) => f.channel === 'orderUpdates' && (f.data as { status: string }[]).some((u) => u.status === 'scheduledCancel'), 3000, 0);
+    assert.equal((cancelled.data as { order: { oid: number } }[])[0].order.oid, st.resting.oid);
+    assert.deepEqual(await http.infoOk<unknown[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' }), []);
   });
 });
