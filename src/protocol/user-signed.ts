@@ -10,7 +10,7 @@ import { domainSeparator, type Eip712Field, eip712Digest, hashStruct, ZERO_ADDRE
 import { ProtocolError } from './errors.ts';
 import { type PrivateKeyInput, publicKeyToAddress } from './keys.ts';
 import { activeSignerBackend } from './signer/registry.ts';
-import { parseRsvSignature, type RsvSignature, type RsvSignatureInput, signDigest } from './signing.ts';
+import { l1ActionHash, parseRsvSignature, type RsvSignature, type RsvSignatureInput, signDigest, signL1Action } from './signing.ts';
 
 export type HyperliquidChain = 'Mainnet' | 'Testnet';
 
@@ -385,4 +385,83 @@ export function approveBuilderFeeAction(
     builder: lowerAddress('builder', a.builder),
     nonce: checkTime('nonce', a.nonce),
   };
+}
+
+// ---- multi-sig (not used by the bot; implemented because it is small and the vectors exist) ----
+// The envelope {type:'multiSig', signatureChainId, signatures, payload:{multiSigUser, outerSigner, action}} is
+// signed by the outer signer as HyperliquidTransaction:SendMultiSig over the L1 action hash of the envelope
+// without its `type` key. Each inner signer signs the payload action: an L1 action as the L1 signature of
+// [multiSigUser, outerSigner, action] (lowercased addresses); a user-signed action with payloadMultiSigUser
+// and outerSigner inserted after hyperliquidChain in its typed data. Inner r/s go on the wire without leading
+// zeros (trimSignature), as the TS SDK sends them.
+
+const SEND_MULTI_SIG: UserSignedType = {
+  primaryType: 'HyperliquidTransaction:SendMultiSig',
+  fields: [chain, { name: 'multiSigActionHash', type: 'bytes32' }, u64('nonce')],
+};
+
+export interface MultiSigEnvelopeArgs {
+  /** The posted envelope, keys in order (type, signatureChainId, signatures, payload). */
+  action: Readonly<Record<string, unknown>>;
+  nonce: number;
+  isMainnet: boolean;
+  vaultAddress?: string | null;
+  expiresAfter?: number | null;
+}
+
+function withoutType(action: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(action)) if (key !== 'type') rest[key] = action[key];
+  return rest;
+}
+
+/** The digest the outer signer of a multi-sig envelope signs. */
+export function multiSigEnvelopeDigest(args: MultiSigEnvelopeArgs): Uint8Array {
+  const hash = l1ActionHash({ ...args, action: withoutType(args.action) });
+  const message = {
+    type: 'multiSig',
+    signatureChainId: args.action.signatureChainId,
+    hyperliquidChain: args.isMainnet ? 'Mainnet' : 'Testnet',
+    multiSigActionHash: hash,
+    nonce: args.nonce,
+  };
+  return userSignedActionDigest({ action: message, primaryType: SEND_MULTI_SIG.primaryType, types: SEND_MULTI_SIG.fields });
+}
+
+/** The outer signature of a multi-sig envelope (the request's `signature`). */
+export function signMultiSigAction(args: MultiSigEnvelopeArgs & { privateKey: PrivateKeyInput }): RsvSignature {
+  return signDigest(multiSigEnvelopeDigest(args), args.privateKey);
+}
+
+/** The outer signer of a posted multi-sig envelope. */
+export function recoverMultiSigOuterSigner(args: MultiSigEnvelopeArgs & { signature: RsvSignatureInput }): string {
+  const { r, s, recovery } = parseRsvSignature(args.signature);
+  return publicKeyToAddress(activeSignerBackend().recover(multiSigEnvelopeDigest(args), r, s, recovery));
+}
+
+/** r and s without leading zeros, as inner multi-sig signatures are sent. */
+export function trimSignature(sig: RsvSignature): RsvSignature {
+  const trim = (h: string) => `0x${h.slice(2).replace(/^0+(?=.)/, '')}`;
+  return { r: trim(sig.r), s: trim(sig.s), v: sig.v };
+}
+
+export interface MultiSigParties {
+  multiSigUser: string;
+  outerSigner: string;
+}
+
+/** An inner signer's (trimmed) signature of an L1 action inside a multi-sig envelope. */
+export function signMultiSigInnerL1Action(
+  args: MultiSigParties & { privateKey: PrivateKeyInput; action: unknown; nonce: number; isMainnet: boolean; vaultAddress?: string | null; expiresAfter?: number | null },
+): RsvSignature {
+  const wrapped = [args.multiSigUser.toLowerCase(), args.outerSigner.toLowerCase(), args.action];
+  return trimSignature(signL1Action({ ...args, action: wrapped }));
+}
+
+/** An inner signer's (trimmed) signature of a user-signed action inside a multi-sig envelope. */
+export function signMultiSigInnerUserSignedAction(args: MultiSigParties & SignUserSignedActionArgs): RsvSignature {
+  const { primaryType, fields } = resolveUserSignedType(args);
+  const types: Eip712Field[] = [fields[0], addr('payloadMultiSigUser'), addr('outerSigner'), ...fields.slice(1)];
+  const action = { ...args.action, payloadMultiSigUser: args.multiSigUser, outerSigner: args.outerSigner };
+  return trimSignature(signDigest(userSignedActionDigest({ action, primaryType, types }), args.privateKey));
 }

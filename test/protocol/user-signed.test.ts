@@ -17,10 +17,15 @@ import {
 import {
   approveAgentAction,
   approveBuilderFeeAction,
+  recoverMultiSigOuterSigner,
   recoverUserSignedSigner,
   sendAssetAction,
+  signMultiSigAction,
+  signMultiSigInnerL1Action,
+  signMultiSigInnerUserSignedAction,
   signUserSignedAction,
   spotSendAction,
+  trimSignature,
   USER_SIGNED_TYPES,
   type UserSignedActionInput,
   UserSignedActionError,
@@ -167,4 +172,52 @@ test('malformed actions and signatures are typed errors', () => {
   assert.throws(() => usdSendAction({ ...c, destination: v.action.destination, amount: '1.', time: 1 }), UserSignedActionError);
   assert.throws(() => usdSendAction({ ...c, hyperliquidChain: 'mainnet' as 'Mainnet', destination: v.action.destination, amount: '1', time: 1 }), UserSignedActionError);
   assert.throws(() => approveBuilderFeeAction({ ...c, maxFeeRate: '0.001', builder: v.action.destination, nonce: 1 }), UserSignedActionError);
+});
+
+interface MultiSigVector {
+  kind: string;
+  privateKey: string;
+  signerAddress: string;
+  primaryType?: string;
+  eip712Types?: { name: string; type: string }[];
+  action: Record<string, unknown> & { payload: { multiSigUser: string; outerSigner: string; action: Record<string, unknown> } };
+  innerAction?: Record<string, unknown>;
+  nonce: number;
+  vaultAddress: string | null;
+  expiresAfter: number | null;
+  isMainnet: boolean;
+  expected: RsvSignature | { innerSignature: RsvSignature; outerSignature: RsvSignature };
+}
+
+test('multi-sig: every multiSigOuterSignature, multiSigL1 and multiSigUserSigned vector on every backend', (t) => {
+  t.after(() => setSignerBackend(initialBackend));
+  const all = JSON.parse(readFileSync(new URL('../fixtures/hyperliquid/signing_vectors.json', import.meta.url), 'utf8')) as MultiSigVector[];
+  const ms = all.filter((v) => v.kind.startsWith('multiSig'));
+  assert.equal(ms.length, 11);
+  for (const name of availableSignerBackends()) {
+    setSignerBackend(name);
+    for (const v of ms) {
+      const outer = 'outerSignature' in v.expected ? v.expected.outerSignature : v.expected;
+      const sig = signMultiSigAction(v);
+      assert.deepEqual(sig, outer, `${name} ${v.kind} outer`);
+      assert.equal(recoverMultiSigOuterSigner({ ...v, signature: sig }), v.signerAddress);
+      if (!('innerSignature' in v.expected)) continue;
+      const { multiSigUser, outerSigner } = v.action.payload;
+      const inner =
+        v.kind === 'multiSigL1'
+          ? signMultiSigInnerL1Action({ ...v, multiSigUser, outerSigner, action: v.action.payload.action })
+          : signMultiSigInnerUserSignedAction({
+              privateKey: v.privateKey,
+              multiSigUser,
+              outerSigner,
+              action: v.innerAction!,
+              primaryType: v.primaryType,
+              types: v.eip712Types,
+            });
+      assert.deepEqual(inner, v.expected.innerSignature, `${name} ${v.kind} inner`);
+      assert.deepEqual(inner, (v.action.signatures as RsvSignature[])[0]);
+    }
+    t.diagnostic(`${name}: ${ms.length} multi-sig vectors passed`);
+  }
+  assert.deepEqual(trimSignature({ r: `0x00${'1'.repeat(62)}`, s: `0x${'0'.repeat(64)}`, v: 27 }), { r: `0x${'1'.repeat(62)}`, s: '0x0', v: 27 });
 });
