@@ -295,11 +295,12 @@ export class CoreEngine {
       for (;;) {
         const batch = this.outbound.take();
         if (batch === null) break;
+        for (const o of batch.orders) this.tracker.markSent(o.cloid, batch.id, this.now);
+        // the guard sits after everything that could run observer code, directly before the hand-off
         if (this.hardStop.latched) this.guardBatch(batch);
         if (batch.orders.length === 0 && batch.cancels.length === 0 && batch.cancelsByCloid.length === 0) continue;
         const cloids: Cloid[] = [];
         for (const o of batch.orders) {
-          this.tracker.markSent(o.cloid, batch.id, this.now);
           cloids.push(o.cloid);
           if (o.purpose === 'entry') this.c.entriesSent++;
           else this.c.exitsSent++;

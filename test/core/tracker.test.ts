@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mapVenueStatus } from '../../src/core/tracker.ts';
+import { enterLong, fill, GOLD, orderUpdate, type Rig, rig, SILVER, T0 } from './helpers.ts';
+
+const liveStates = (r: Rig) => r.engine.openOrders().map((o) => o.state);
+const pendingOf = (r: Rig, coin = SILVER.coin) => r.engine.marketView(coin)?.pendingEntry ?? null;
+
+test('incident #13: every documented status maps, and an unknown status is terminal', () => {
+  assert.equal(mapVenueStatus('open'), 'resting');
+  assert.equal(mapVenueStatus('triggered'), 'resting');
+  assert.equal(mapVenueStatus('filled'), 'filled');
+  assert.equal(mapVenueStatus('canceled'), 'cancelled');
+  for (const s of ['marginCanceled', 'openInterestCapCanceled', 'reduceOnlyCanceled', 'scheduledCancel', 'internalCancel', 'selfTradeCanceled']) {
+    assert.equal(mapVenueStatus(s), 'cancelled', s);
+  }
+  for (const s of ['rejected', 'iocCancelRejected', 'minTradeNtlRejected', 'perpMarginRejected', 'tooManyOpenOrdersRejected']) {
+    assert.equal(mapVenueStatus(s), 'rejected', s);
+  }
+  assert.equal(mapVenueStatus('somethingBrandNew'), 'cancelled');
+});
+
+test('incident #13: an unknown orderUpdates status releases the pending order', () => {
+  const r = rig();
+  const e = enterLong(r);
+  assert.equal(pendingOf(r), e.cloid);
+  r.engine.onOrderUpdates([orderUpdate(SILVER.coin, e.cloid, 9, 'quantumCanceled', e.sz, e.sz)]);
+  assert.equal(pendingOf(r), null);
+  assert.deepEqual(liveStates(r), []);
+});
+
+test('incident #23: a post response "filled" with no orderUpdate closes the order and sets the position', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'ok', statuses: [{ filled: { totalSz: String(e.sz), avgPx: '100.02', oid: 11 } }] });
+  assert.equal(pendingOf(r), null);
+  assert.deepEqual(liveStates(r), []);
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+  // the userFill confirms without double counting (dedup by cloid/oid against the report)
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.02, e.sz, { cloid: e.cloid, oid: 11 })], false);
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+  assert.equal(r.engine.positions()[0]?.provisionalSize, 0);
+});
+
+test('fills deduplicated by tid; position is the sum of distinct fills', () => {
+  const r = rig();
+  const a = fill(GOLD.coin, 'B', 2000, 0.004, { tid: 1 });
+  const b = fill(GOLD.coin, 'B', 2010, 0.006, { tid: 2 });
+  r.engine.onUserFills([a, b, a], false);
+  r.engine.onUserFills([b], false);
+  const p = r.engine.positions().find((x) => x.coin === GOLD.coin);
+  assert.equal(p?.size, 0.01);
+  assert.ok(Math.abs((p?.avgEntryPx ?? 0) - 2006) < 1e-9);
+  assert.equal(r.engine.counters.fillsDuplicate, 2);
+});
+
+test('incident #22: a userFills snapshot with old open/close fills does not change positions', () => {
+  const r = rig();
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100, 1, { tid: 50 }), fill(GOLD.coin, 'A', 2000, 0.01, { tid: 51 })], true);
+  assert.deepEqual(r.engine.positions(), []);
+  // and those tids are remembered: replayed as a stream later, they still do not count
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100, 1, { tid: 50 })], false);
+  assert.deepEqual(r.engine.positions(), []);
+});
+
+test('latent defect L12: a snapshot fill of an order we still track as live does count (missed while disconnected)', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onConnection(false); // the order becomes unknown
+  assert.deepEqual(liveStates(r), ['unknown']);
+  r.engine.onConnection(true);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.02, e.sz, { cloid: e.cloid, tid: 77 })], true);
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+  assert.equal(pendingOf(r), null, 'the fill resolved the unknown order');
+});
+
+test('latent defect L5: a post error response releases the pending mark (never blocks the market)', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'error', message: 'L1 error: User or API Wallet 0x… does not exist.' });
+  assert.equal(pendingOf(r), null);
+  assert.deepEqual(liveStates(r), []);
+  assert.equal(r.rec.orders.at(-1)?.to, 'rejected');
+});
+
+test('send failure (sink throws) releases the pending mark', () => {
+  const r = rig();
+  r.sink.throwNext = new Error('socket closed');
+  assert.throws(() => enterLong(r)); // nothing recorded by the sink
+  assert.equal(pendingOf(r), null);
+  assert.equal(r.engine.counters.sendFailures, 1);
+  assert.ok(r.rec.orders.some((o) => o.to === 'rejected' && o.detail.startsWith('sendFailed')));
+});
+
+test('per-order error status inside an ok response rejects just that order', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'ok', statuses: [{ error: 'Order could not immediately match against any resting orders.' }] });
+  assert.equal(pendingOf(r), null);
+  assert.equal(r.engine.counters.benignRejections, 1);
+  assert.equal(r.engine.counters.nonBenignRejections, 0);
+});
+
+test('unknown (post timeout) is never assumed rejected: it holds the pending mark until resolved by orderStatus', () => {
+  const r = rig({ postTimeoutMs: 1000, unknownRequeryMs: 500 });
+  const e = enterLong(r);
+  r.clock.advance(999);
+  r.engine.onTimer();
+  assert.deepEqual(liveStates(r), ['sent']);
+  r.clock.advance(1);
+  r.engine.onTimer();
+  assert.deepEqual(liveStates(r), ['unknown']);
+  assert.deepEqual(r.sink.statusQueries, [e.cloid]);
+  assert.equal(pendingOf(r), e.cloid, 'still pending: it may have filled');
+  r.clock.advance(500);
+  r.engine.onTimer();
+  assert.equal(r.sink.statusQueries.length, 2, 're-queried');
+  r.engine.onOrderStatus(e.cloid, 'filled', e.sz);
+  assert.equal(pendingOf(r), null);
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+});
+
+test('unknown resolved as never placed (unknownOid) releases without a position', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'unknown' });
+  assert.deepEqual(liveStates(r), ['unknown']);
+  r.engine.onOrderStatus(e.cloid, 'unknownOid');
+  assert.equal(pendingOf(r), null);
+  assert.deepEqual(r.engine.positions(), []);
+});
+
+test('a late post response for an unknown order resolves it', () => {
+  const r = rig({ postTimeoutMs: 100 });
+  const e = enterLong(r);
+  r.clock.advance(100);
+  r.engine.onTimer();
+  assert.deepEqual(liveStates(r), ['unknown']);
+  r.engine.onPostResult(e.batchId, { kind: 'ok', statuses: [{ error: 'Order could not immediately match against any resting orders.' }] });
+  assert.deepEqual(liveStates(r), []);
+});
+
+test('incident #31: one empty reconciliation reply between two non-empty ones does not flatten the local book', () => {
+  const r = rig({ reconcileEmptyConfirmations: 3 });
+  r.engine.onUserFills([fill(SILVER.coin, 'A', 100, 0.18)], false);
+  const snap = { venueTimeMs: T0, positions: [{ coin: SILVER.coin, szi: -0.18 }] };
+  r.engine.onReconcile(snap);
+  r.engine.onReconcile({ venueTimeMs: T0 + 1, positions: [] });
+  assert.equal(r.engine.positions()[0]?.size, -0.18);
+  r.engine.onReconcile({ ...snap, venueTimeMs: T0 + 2 });
+  r.engine.onReconcile({ venueTimeMs: T0 + 3, positions: [] });
+  r.engine.onReconcile({ venueTimeMs: T0 + 4, positions: [] });
+  assert.equal(r.engine.positions()[0]?.size, -0.18, 'two empties are still not enough');
+  r.engine.onReconcile({ venueTimeMs: T0 + 5, positions: [] });
+  assert.deepEqual(r.engine.positions(), [], 'three agreeing empty replies are believed');
+});
+
+test('incident #28: reconciliation never clears state first; a signal racing a resync cannot exceed limits', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onAssetCtx(GOLD.coin, 2000, 2000, 1, r.clock.t);
+  // resync arrives while the entry is in flight and reports no position yet: the market is not quiet
+  r.engine.onReconcile({ venueTimeMs: T0, positions: [{ coin: GOLD.coin, szi: 0.001 }] });
+  assert.equal(pendingOf(r), e.cloid, 'pending mark untouched by the resync');
+  r.clock.advance(5);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
+  assert.equal(r.sink.orders.filter((o) => !o.reduceOnly).length, 1, 'no second entry');
+  assert.equal(r.rec.signals.at(-1)?.reason, 'PendingOrder');
+});
+
+test('incident #51: a position keeps its opening time across reconciliations', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2000, 0.01)], false);
+  const opened = r.engine.positions()[0]?.openedAtMs;
+  for (let i = 0; i < 5; i++) {
+    r.clock.advance(60_000);
+    r.engine.onReconcile({ venueTimeMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.01, entryPx: 2000 }] });
+  }
+  assert.equal(r.engine.positions()[0]?.openedAtMs, opened);
+});
+
+test('reconciliation adopts a position the tracker did not know, and later fills before its time are not double counted', () => {
+  const r = rig();
+  r.engine.onReconcile({ venueTimeMs: T0 + 5000, positions: [{ coin: GOLD.coin, szi: 0.02, entryPx: 2001 }] });
+  const p = r.engine.positions()[0];
+  assert.equal(p?.size, 0.02);
+  assert.equal(p?.avgEntryPx, 2001);
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2001, 0.02, { time: T0 + 4000 })], false);
+  assert.equal(r.engine.positions()[0]?.size, 0.02);
+  r.engine.onUserFills([fill(GOLD.coin, 'A', 2002, 0.02, { time: T0 + 6000 })], false);
+  assert.deepEqual(r.engine.positions(), []);
+});
+
+test('reconciliation resolves unknown orders absent from the open orders, and cancels orphan orders (incident #49)', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'unknown' });
+  r.clock.advance(10);
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, positions: [], openOrders: [{ coin: GOLD.coin, oid: 4242, cloid: null }] });
+  assert.equal(pendingOf(r), null);
+  const cancels = r.sink.batches.flatMap((b) => b.cancels);
+  assert.deepEqual(cancels, [{ a: GOLD.assetId, o: 4242 }]);
+});
+
+test('orderUpdates confirm: open → resting, then filled via remaining size', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onOrderUpdates([orderUpdate(SILVER.coin, e.cloid, 5, 'open', e.sz, e.sz)]);
+  assert.deepEqual(liveStates(r), ['resting']);
+  r.engine.onOrderUpdates([orderUpdate(SILVER.coin, e.cloid, 5, 'filled', e.sz, 0)]);
+  assert.deepEqual(liveStates(r), []);
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.02, e.sz, { oid: 5 })], false); // matched by oid
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+});
+
+test('partial IOC fill: the remainder is cancelled, the pending mark released, the position is the filled part', () => {
+  const r = rig();
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'ok', statuses: [{ filled: { totalSz: '0.2', avgPx: '100.01', oid: 3 } }] });
+  assert.equal(pendingOf(r), null);
+  assert.equal(r.engine.positions()[0]?.size, 0.2);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.01, 0.1, { oid: 3 }), fill(SILVER.coin, 'B', 100.01, 0.1, { oid: 3 })], false);
+  assert.equal(r.engine.positions()[0]?.size, 0.2);
+  assert.equal(r.engine.positions()[0]?.provisionalSize, 0);
+});
+
+test('round trip: realised PnL includes fees, signalled vs realised edge, entry slippage', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
+  const e = enterLong(r);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.04, e.sz, { cloid: e.cloid, fee: 0.02 })], false);
+  r.engine.onUserFills([fill(SILVER.coin, 'A', 100.5, e.sz, { fee: 0.02 })], false);
+  const rt = r.rec.roundTrips[0];
+  assert.ok(rt !== undefined);
+  assert.ok(Math.abs(rt.grossPnlUsd - (100.5 - 100.04) * e.sz) < 1e-9);
+  assert.ok(Math.abs(rt.pnlUsd - (rt.grossPnlUsd - 0.04)) < 1e-9);
+  assert.ok(Math.abs((rt.entrySlippageBps ?? 0) - ((100.04 - 100.02) / 100.02) * 1e4) < 1e-9);
+  assert.ok(rt.signalledEdgeBps !== null && rt.signalledEdgeBps > 90);
+  assert.ok(Math.abs(rt.realisedEdgeBps - ((100.5 - 100.04) / 100.04) * 1e4) < 1e-9);
+});
