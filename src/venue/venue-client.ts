@@ -61,6 +61,8 @@ export interface VenueClientOptions {
   wireBudget?: Partial<WireBudget>;
   maxInFlight?: number;
   reservedInFlight?: number;
+  /** Bound on info posts waiting for the wire. */
+  maxQueuedInfo?: number;
   /** After this long without an answer an action post is UNKNOWN (ms). */
   actionTimeoutMs?: number;
   infoTimeoutMs?: number;
@@ -196,6 +198,7 @@ export class VenueClient {
       budget: opts.wireBudget,
       maxInFlight: opts.maxInFlight,
       reservedInFlight: opts.reservedInFlight,
+      maxQueuedInfo: opts.maxQueuedInfo,
       write: (t) => this.connection.send(t),
       inFlight: () => this.posts.inFlight,
     });
@@ -530,9 +533,9 @@ export class VenueClient {
   }
 
   private onReconcileSnapshot(s: ReconcileSnapshot): void {
-    if (s.complete) this.readiness.setReconciled(s.session);
-    // Fills found by reconciliation (missed while disconnected) go out on the fills path as well.
+    // The consumer holds the snapshot BEFORE readiness announces trading ready on the strength of it.
     this.hReconcile?.(s);
+    if (s.complete) this.readiness.setReconciled(s.session);
   }
 
   private onActionResult(r: PostResult, opts: SendActionOptions): void {

@@ -81,3 +81,91 @@ export function makeCloid(prefix: string, n: number): string {
   const hex = n.toString(16);
   return `0x${prefix}${'0'.repeat(32 - prefix.length - hex.length)}${hex}`;
 }
+
+/**
+ * hlsim's scheduler running `factor`× faster than the wall clock: the oracle (which may publish only every
+ * 2.5 s of venue time) then updates every 2.5 s / factor of real time, so staleness tests run in seconds.
+ */
+export function fastScheduler(factor: number) {
+  const origin = Date.now();
+  let nextId = 1;
+  type T = { timerId: number; node: ReturnType<typeof setTimeout> | undefined };
+  return {
+    now: () => origin + (Date.now() - origin) * factor,
+    setTimeout(fn: () => void, ms: number) {
+      const timer: T = { timerId: nextId++, node: undefined };
+      timer.node = setTimeout(
+        () => {
+          timer.node = undefined;
+          fn();
+        },
+        Math.max(0, ms / factor),
+      );
+      return timer;
+    },
+    clearTimeout(handle: { timerId: number }) {
+      const timer = handle as T;
+      if (timer.node !== undefined) clearTimeout(timer.node);
+      timer.node = undefined;
+    },
+  };
+}
+
+/**
+ * A TCP relay between the bot and hlsim on 127.0.0.1:0. `blackhole()` stops forwarding on every current
+ * connection in both directions WITHOUT closing it — a half-open socket, which hlsim's faults cannot produce
+ * (its silence fault keeps pongs flowing). New connections relay normally.
+ */
+export async function startBlackholeProxy(targetPort: number) {
+  const net = await import('node:net');
+  const pairs = new Set<{ black: boolean; a: import('node:net').Socket; b: import('node:net').Socket }>();
+  const server = net.createServer((a) => {
+    const b = net.connect(targetPort, '127.0.0.1');
+    const pair = { black: false, a, b };
+    pairs.add(pair);
+    a.on('data', (d) => {
+      if (!pair.black) b.write(d);
+    });
+    b.on('data', (d) => {
+      if (!pair.black) a.write(d);
+    });
+    const end = () => {
+      pairs.delete(pair);
+      a.destroy();
+      b.destroy();
+    };
+    a.on('close', end);
+    b.on('close', end);
+    a.on('error', end);
+    b.on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    blackhole(): number {
+      for (const p of pairs) p.black = true;
+      return pairs.size;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const p of pairs) {
+          p.a.destroy();
+          p.b.destroy();
+        }
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Deterministic PRNG (mulberry32) so "random moments" are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
