@@ -263,13 +263,13 @@ export class SimServer implements FaultTarget {
     const ip = this.ipState(req.socket.remoteAddress ?? '?');
     const result = this.dispatch(kind, body, ip);
     const faults = this.faults;
-    if (result.status === 200 && faults?.takeDrop(kind)) {
+    if (faults?.takeDrop(kind)) {
       // The request was executed; its answer is lost in transit.
       this.s.postResponsesDropped++;
       req.socket.destroy();
       return;
     }
-    const delay = result.status === 200 ? (faults?.delayFor(kind) ?? 0) : 0;
+    const delay = faults?.delayFor(kind) ?? 0;
     const send = () => {
       if (result.status === 200) sendJson(res, 200, result.body);
       else if (typeof result.body === 'string') sendText(res, result.status, result.body);
@@ -555,7 +555,7 @@ export class SimServer implements FaultTarget {
       response = { type: 'info', payload: { type: infoType, data: result.body } };
     } else response = { type: 'action', payload: result.body };
     const faults = this.faults;
-    if (result.status === 200 && faults?.takeDrop(kind)) {
+    if (faults?.takeDrop(kind)) {
       ip.inFlight--;
       this.s.postResponsesDropped++;
       return;
