@@ -63,6 +63,7 @@ export interface UserSignedAction {
   type: string;
   signatureChainId: string;
   hyperliquidChain: string;
+  [field: string]: unknown;
 }
 
 /** A built action, or a posted one as parsed from JSON (validated when hashed). */
@@ -149,6 +150,7 @@ export function userSignedActionNonce(action: UserSignedActionInput): number {
 }
 
 // ---- builders (keys: type, signatureChainId, hyperliquidChain, then the signed fields) ----
+// Their result types are type aliases (not interfaces) so that they are assignable to UserSignedAction.
 
 export interface UserSignedCommon {
   hyperliquidChain: HyperliquidChain;
@@ -184,14 +186,14 @@ function checkTime(name: string, n: unknown): number {
   return n;
 }
 
-export interface ApproveAgentAction {
+export type ApproveAgentAction = {
   type: 'approveAgent';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
   agentAddress: string;
   agentName?: string;
   nonce: number;
-}
+};
 
 const AGENT_NAME = /^[\s\S]{1,16}?( valid_until \d+)?$/;
 
@@ -213,14 +215,14 @@ export function approveAgentAction(a: UserSignedCommon & { agentAddress: string;
   return { type: 'approveAgent', signatureChainId, hyperliquidChain, agentAddress, agentName: a.agentName, nonce };
 }
 
-export interface UsdSendAction {
+export type UsdSendAction = {
   type: 'usdSend';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
   destination: string;
   amount: string;
   time: number;
-}
+};
 
 /** usdSend: transfer USDC (perp balance) to another address. `time` is also the request nonce. */
 export function usdSendAction(a: UserSignedCommon & { destination: string; amount: string; time: number }): UsdSendAction {
@@ -235,14 +237,14 @@ export function usdSendAction(a: UserSignedCommon & { destination: string; amoun
   };
 }
 
-export interface Withdraw3Action {
+export type Withdraw3Action = {
   type: 'withdraw3';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
   destination: string;
   amount: string;
   time: number;
-}
+};
 
 /** withdraw3: withdraw USDC to Arbitrum. `time` is also the request nonce. */
 export function withdraw3Action(a: UserSignedCommon & { destination: string; amount: string; time: number }): Withdraw3Action {
@@ -257,7 +259,7 @@ export function withdraw3Action(a: UserSignedCommon & { destination: string; amo
   };
 }
 
-export interface SpotSendAction {
+export type SpotSendAction = {
   type: 'spotSend';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
@@ -265,7 +267,7 @@ export interface SpotSendAction {
   token: string;
   amount: string;
   time: number;
-}
+};
 
 /** spotSend: transfer a spot token (`token` as 'NAME:0x<tokenId>'). `time` is also the request nonce. */
 export function spotSendAction(
@@ -284,14 +286,14 @@ export function spotSendAction(
   };
 }
 
-export interface UsdClassTransferAction {
+export type UsdClassTransferAction = {
   type: 'usdClassTransfer';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
   amount: string;
   toPerp: boolean;
   nonce: number;
-}
+};
 
 /**
  * usdClassTransfer: move USDC between spot and perp. For a sub-account, pass `subAccount`: the venue expects
@@ -313,7 +315,7 @@ export function usdClassTransferAction(
   };
 }
 
-export interface SendAssetAction {
+export type SendAssetAction = {
   type: 'sendAsset';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
@@ -324,7 +326,7 @@ export interface SendAssetAction {
   amount: string;
   fromSubAccount: string;
   nonce: number;
-}
+};
 
 /**
  * sendAsset: move a token between dexes/accounts. Dex '' is the main perp dex and 'spot' is spot;
@@ -360,14 +362,14 @@ export function sendAssetAction(
   };
 }
 
-export interface ApproveBuilderFeeAction {
+export type ApproveBuilderFeeAction = {
   type: 'approveBuilderFee';
   signatureChainId: string;
   hyperliquidChain: HyperliquidChain;
   maxFeeRate: string;
   builder: string;
   nonce: number;
-}
+};
 
 /** approveBuilderFee: allow `builder` to charge up to maxFeeRate (a percentage string such as '0.001%'). */
 export function approveBuilderFeeAction(
