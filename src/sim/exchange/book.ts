@@ -30,6 +30,10 @@ export interface Level {
   total: number;
   /** Number of live orders. */
   count: number;
+  /** Wire strings cached by the exchange ('' = not yet rendered); szStr is valid while szFor === total. */
+  pxStr: string;
+  szStr: string;
+  szFor: number;
 }
 
 export class BookSide {
@@ -81,7 +85,7 @@ export class BookSide {
       if (i < n && levels[i].px === order.px) {
         level = levels[i];
       } else {
-        level = { px: order.px, orders: [], head: 0, total: 0, count: 0 };
+        level = { px: order.px, orders: [], head: 0, total: 0, count: 0, pxStr: '', szStr: '', szFor: -1 };
         if (i === n) levels.push(level);
         else levels.splice(i, 0, level);
       }

@@ -282,6 +282,8 @@ export class SimExchange {
     const acct = this.account(address.toLowerCase());
     const targets = dex === undefined ? this.dexes.map((_, i) => i) : [this.dexes.indexOf(dex)];
     if (targets[0] < 0) throw new Error(`fund: unknown dex '${String(dex)}'`);
+    // Integer micro-USDC stays exact while every total is a safe integer (≈ 9e9 USDC in all).
+    if (!Number.isSafeInteger(this.depositsMicro + micro * targets.length * 4)) throw new Error('fund: total deposits too large to keep exact');
     for (const i of targets) {
       acct.chs[i].depositsMicro += micro;
       acct.chs[i].rawUsdMicro += micro;
@@ -305,6 +307,16 @@ export class SimExchange {
     }
     this.flush();
     return out;
+  }
+
+  /** Cancels one open order of `address` by oid; false when it is not open (filled, cancelled, unknown). */
+  internalCancel(address: string, oid: number): boolean {
+    this.begin();
+    const acct = this.accounts.get(address.toLowerCase());
+    const o = acct?.openOrders.get(oid);
+    if (acct !== undefined && o !== undefined) this.cancelOrder(acct, o, 'canceled');
+    this.flush();
+    return o !== undefined;
   }
 
   /** Cancels every open order of `address` (on `coin` only, if given), status "canceled". */
@@ -627,7 +639,7 @@ export class SimExchange {
     if (vaultAddress !== null || expiresAfter !== null) return deserializeError(); // not supported on user-signed actions
     let signer: string;
     try {
-      signer = recoverUserSignedSigner({ action: action as UserSignedAction, signature: sig });
+      signer = recoverUserSignedSigner({ action: action as unknown as UserSignedAction, signature: sig });
     } catch {
       return deserializeError();
     }
@@ -1453,7 +1465,12 @@ function deserializeError(): SimHttpResult {
 
 function levelWire(m: Market, l: Level | undefined): WireLevel | null {
   if (l === undefined) return null;
-  return { px: formatScaled(l.px, m.pxDecimals), sz: formatScaled(l.total, m.szDecimals), n: l.count };
+  if (l.pxStr === '') l.pxStr = formatScaled(l.px, m.pxDecimals);
+  if (l.szFor !== l.total) {
+    l.szStr = formatScaled(l.total, m.szDecimals);
+    l.szFor = l.total;
+  }
+  return { px: l.pxStr, sz: l.szStr, n: l.count };
 }
 
 function midOf(m: Market): number | undefined {
