@@ -179,7 +179,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
 
 describe('hlsim idle close', () => {
   test('closes a connection that sent nothing for the idle timeout; one that pings stays open', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null, idleTimeoutMs: 300 });
+    const sim = await startSim({ dynamics: false, adminPort: null, idleTimeoutMs: 600 });
     const silent = await WsClient.connect(sim.wsUrl);
     const chatty = await WsClient.connect(sim.wsUrl);
     t.after(async () => {
@@ -191,7 +191,7 @@ describe('hlsim idle close', () => {
     const pinger = (async () => {
       while (keepPinging && !chatty.isClosed) {
         chatty.send({ method: 'ping' });
-        await sleep(40);
+        await sleep(50);
       }
     })();
     const closed = await silent.closed;
