@@ -2,6 +2,7 @@
 // HTTP status codes, and the faults that act on sockets. Exchange behaviour is in wire.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { GREETING, LIMIT_ERRORS, MALFORMED_FRAME, type SimHandle, startSim } from '../../src/sim/index.ts';
 import { type Frame, HttpClient, randomPrivateKey, Signer, sleep, WsClient } from './client.ts';
 
@@ -274,5 +275,33 @@ describe('hlsim socket faults', () => {
     assert.equal(stats.connectionsOpen, 1);
     assert.equal((await post('restart', { downMs: 0 })).status, 200);
     await c.closed;
+  });
+});
+
+describe('hlsim robustness', () => {
+  test('any message (random JSON or text) is answered or refused without hurting the connection or the server', async (t) => {
+    const sim = await startSim({ dynamics: false, adminPort: null, limits: { restWeightPerMinute: Number.POSITIVE_INFINITY } });
+    const c = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await c.close();
+      await sim.stop();
+    });
+    const message = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.record({ method: fc.constantFrom('subscribe', 'unsubscribe', 'post', 'ping', 'pong'), subscription: fc.anything(), id: fc.anything(), request: fc.anything() }, { requiredKeys: ['method'] }),
+      fc.record({ method: fc.constant('post'), id: fc.nat(), request: fc.record({ type: fc.constantFrom('info', 'action'), payload: fc.jsonValue() }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(message, async (m) => {
+        const text = typeof m === 'string' ? m : JSON.stringify(m);
+        if (text === undefined) return;
+        c.send(text);
+        await c.ping();
+      }),
+      { numRuns: 150 },
+    );
+    assert.equal(c.isClosed, false);
+    assert.equal(sim.stats().internalErrors, 0, 'the exchange never threw on what it was given');
   });
 });
