@@ -121,6 +121,17 @@ describe('signed actions', () => {
     // a decimal with a trailing zero hashes differently on the venue (it re-serialises canonically)
     const nz = post(ex, user.pk, { type: 'order', orders: [{ a: 0, b: true, p: '1990', s: '0.10', r: false, t: { limit: { tif: 'Gtc' } } }], grouping: 'na' });
     assert.match((nz.body as { response: string }).response, /does not exist\.$/);
+    // keys in another order than the venue's struct order: the venue hashes its own order → another address
+    const swapped = post(ex, user.pk, { type: 'order', grouping: 'na', orders: [{ b: true, a: 0, p: '1990', s: '0.1', r: false, t: { limit: { tif: 'Gtc' } } }] });
+    assert.match((swapped.body as { response: string }).response, /does not exist\.$/);
+    // an explicit null cloid is dropped by the venue's deserialiser, so a client that hashed nil mismatches
+    const nullC = post(ex, user.pk, { type: 'order', orders: [{ a: 0, b: true, p: '1990', s: '0.1', r: false, t: { limit: { tif: 'Gtc' } }, c: null }], grouping: 'na' });
+    assert.match((nullC.body as { response: string }).response, /does not exist\.$/);
+    // an upper-case cloid is lowercased before hashing
+    const upper = post(ex, user.pk, orderAction([orderWire({ asset: 0, isBuy: true, px: '1990', sz: '0.1', reduceOnly: false, tif: 'Gtc' })]));
+    assert.equal((upper.body as { status: string }).status, 'ok');
+    const upperC = post(ex, user.pk, { type: 'order', orders: [{ a: 0, b: true, p: '1990', s: '0.1', r: false, t: { limit: { tif: 'Gtc' } }, c: `0x${'AB'.repeat(16)}` }], grouping: 'na' });
+    assert.match((upperC.body as { response: string }).response, /does not exist\.$/);
     // malformed body → HTTP 422
     assert.equal(ex.handleExchange({ action: { type: 'order' }, nonce: 1 }).httpStatus, 422);
   });

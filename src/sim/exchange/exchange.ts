@@ -15,6 +15,7 @@ import { frontOf, type Level, OrderBook, type RestingOrder } from './book.ts';
 import { formatFloat, formatMicro, formatMicroBig, formatScaled, parseScaled, pow10, roundPriceUnits } from './decimal.ts';
 import { err } from './errors.ts';
 import { NonceBook } from './nonces.ts';
+import { venueL1Action } from './canonical.ts';
 import type {
   ActiveAssetCtxData,
   BboData,
@@ -58,7 +59,6 @@ const ORACLE_MIN_SPACING_MS = 2500;
 const ORACLE_MAX_STEP = 0.01;
 /** Orders further than this fraction from the mark are refused (venue: "80% away from the reference price"). */
 const PRICE_BAND = 0.8;
-const CLOID = /^0x[0-9a-f]{32}$/;
 const ADDRESS = /^0x[0-9a-f]{40}$/;
 
 interface Market {
@@ -487,11 +487,10 @@ export class SimExchange {
     const sig = { r: signature.r, s: signature.s, v: signature.v };
     if (action.type === 'approveAgent') return this.approveAgent(action, nonce, sig, vaultAddress, expiresAfter);
 
-    const shapeError = checkL1Shape(action);
-    if (shapeError !== undefined) return deserializeError();
-    // The venue deserialises the action and re-serialises it to hash, so decimals that are not in canonical
-    // form (trailing zeros, "0.50", ".5") hash differently and recover another address (§2.3 / tick page).
-    const hashed = canonicalizeL1(action);
+    // The venue deserialises the action and re-serialises its own structs to hash: key order, dropped nulls,
+    // canonical decimals and lowercase hex are what it signs over (canonical.ts).
+    const hashed = venueL1Action(action);
+    if (hashed === undefined) return deserializeError();
     let signer: string;
     try {
       signer = recoverL1Signer({
@@ -515,7 +514,7 @@ export class SimExchange {
     const nonceError = this.nonces.check(signer, nonce, this.time);
     if (nonceError !== undefined) return topError(nonceError);
     this.nonces.use(signer, nonce);
-    return this.runL1(this.account(user), action);
+    return this.runL1(this.account(user), hashed);
   }
 
   private runL1(acct: Account, action: Record<string, unknown>): SimHttpResult {
@@ -1576,85 +1575,3 @@ function deterministicAddress(seed: string): string {
   }
   return `0x${out}`;
 }
-
-const DECIMAL = /^\d+(\.\d+)?$/;
-
-/** Structural check of an L1 action as the venue's deserialiser would do it; returns a reason or undefined. */
-function checkL1Shape(a: Record<string, unknown>): string | undefined {
-  switch (a.type) {
-    case 'order': {
-      if (!Array.isArray(a.orders)) return 'orders';
-      for (const o of a.orders) {
-        if (!isObj(o)) return 'order';
-        if (typeof o.a !== 'number' || !Number.isSafeInteger(o.a) || o.a < 0) return 'a';
-        if (typeof o.b !== 'boolean' || typeof o.r !== 'boolean') return 'b/r';
-        if (typeof o.p !== 'string' || !DECIMAL.test(o.p) || typeof o.s !== 'string' || !DECIMAL.test(o.s)) return 'p/s';
-        if (o.c !== undefined && (typeof o.c !== 'string' || !CLOID.test(o.c.toLowerCase()))) return 'c';
-        if (!isObj(o.t)) return 't';
-        const limit = o.t.limit;
-        const trigger = o.t.trigger;
-        if (limit !== undefined) {
-          if (!isObj(limit) || !['Alo', 'Ioc', 'Gtc', 'FrontendMarket'].includes(limit.tif as string)) return 'tif';
-        } else if (!isObj(trigger)) return 't';
-      }
-      const g = a.grouping;
-      if (g !== 'na' && g !== 'normalTpsl' && g !== 'positionTpsl' && !isObj(g)) return 'grouping';
-      return undefined;
-    }
-    case 'cancel': {
-      if (!Array.isArray(a.cancels)) return 'cancels';
-      for (const c of a.cancels) if (!isObj(c) || !Number.isSafeInteger(c.a) || !Number.isSafeInteger(c.o)) return 'cancel';
-      return undefined;
-    }
-    case 'cancelByCloid': {
-      if (!Array.isArray(a.cancels)) return 'cancels';
-      for (const c of a.cancels) {
-        if (!isObj(c) || !Number.isSafeInteger(c.asset) || typeof c.cloid !== 'string' || !CLOID.test(c.cloid.toLowerCase())) return 'cancel';
-      }
-      return undefined;
-    }
-    case 'scheduleCancel':
-      return a.time === undefined || Number.isSafeInteger(a.time) ? undefined : 'time';
-    case 'updateLeverage':
-      return Number.isSafeInteger(a.asset) && typeof a.isCross === 'boolean' && typeof a.leverage === 'number' ? undefined : 'leverage';
-    case 'noop':
-      return undefined;
-    default:
-      return 'type';
-  }
-}
-
-/** The action as the venue re-serialises it for hashing: order decimals in canonical form. */
-function canonicalizeL1(a: Record<string, unknown>): Record<string, unknown> {
-  if (a.type !== 'order') return a;
-  const orders = a.orders as Record<string, unknown>[];
-  let changed = false;
-  const out = orders.map((o) => {
-    const p = canonical(o.p as string);
-    const s = canonical(o.s as string);
-    let t = o.t as Record<string, unknown>;
-    const trig = t.trigger;
-    if (isObj(trig) && typeof trig.triggerPx === 'string' && canonical(trig.triggerPx) !== trig.triggerPx) {
-      t = { trigger: { ...trig, triggerPx: canonical(trig.triggerPx) } };
-      changed = true;
-    }
-    if (p === o.p && s === o.s && t === o.t) return o;
-    changed = true;
-    const copy: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) copy[k] = k === 'p' ? p : k === 's' ? s : k === 't' ? t : o[k];
-    return copy;
-  });
-  if (!changed) return a;
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(a)) copy[k] = k === 'orders' ? out : a[k];
-  return copy;
-}
-
-function canonical(s: string): string {
-  if (!DECIMAL.test(s)) return s;
-  let [i, f] = s.split('.') as [string, string | undefined];
-  i = i.replace(/^0+(?=\d)/, '');
-  if (f !== undefined) f = f.replace(/0+$/, '');
-  return f === undefined || f === '' ? i : `${i}.${f}`;
-}
-
