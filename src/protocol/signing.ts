@@ -44,7 +44,10 @@ export interface RsvSignature {
   v: number;
 }
 
-/** A signature as received: r/s hex of up to 64 digits (Python strips leading zeros), v 27|28 (or 0|1). */
+/**
+ * A signature as received: r/s hex of up to 64 digits (Python strips leading zeros), v 27|28. A bare recovery
+ * id (v 0|1) is refused: no SDK sends it, and hlsim should not accept what the venue may not.
+ */
 export interface RsvSignatureInput {
   r: string;
   s: string;
@@ -205,9 +208,8 @@ export function parseRsvSignature(sig: RsvSignatureInput): { r: Uint8Array; s: U
   const s = typeof sig.s === 'string' ? hexToBytes(sig.s, 32) : undefined;
   if (r === undefined || s === undefined) throw new SignatureError('signature r and s must be hex of at most 64 digits');
   const v = sig.v;
-  const recovery = v === 27 || v === 28 ? v - 27 : v === 0 || v === 1 ? v : -1;
-  if (recovery < 0) throw new SignatureError(`signature v must be 27 or 28, got ${String(v)}`);
-  return { r, s, recovery };
+  if (v !== 27 && v !== 28) throw new SignatureError(`signature v must be 27 or 28, got ${String(v)}`);
+  return { r, s, recovery: v - 27 };
 }
 
 /** The lowercase address whose key produced `signature` over `digest`. Throws SignatureError if none. */
