@@ -99,6 +99,17 @@ test('l1ActionHash reproduces every hash vector (base, vault, expiresAfter, both
   for (const v of hashVectors) assert.equal(l1ActionHash(v), v.expected.hash, v.source);
 });
 
+test('the reference bot\'s golden hash (HIP-3 asset, cloid; its "105.00" is signed as given, never reformatted)', () => {
+  const action = {
+    type: 'order',
+    orders: [{ a: 110027, b: true, p: '105.00', s: '0.2', r: false, t: { limit: { tif: 'Ioc' } }, c: '0x0de3e244a8f44fc28a6b7bc852d66d19' }],
+    grouping: 'na',
+  };
+  assert.equal(l1ActionHash({ action, nonce: 1769339470576 }), '0x904c57b8f4b75ac9da005b49298dc39af735ed8c3a89b241f5f1e061e0207868');
+  const reformatted = { ...action, orders: [{ ...action.orders[0], p: '105' }] };
+  assert.notEqual(l1ActionHash({ action: reformatted, nonce: 1769339470576 }), l1ActionHash({ action, nonce: 1769339470576 }));
+});
+
 test('l1ActionHash: vault address case does not matter; null and absent options are the same; bad input throws', () => {
   const v = hashVectors.find((x) => x.vaultAddress !== null)!;
   assert.equal(l1ActionHash({ ...v, vaultAddress: v.vaultAddress!.toUpperCase().replace('0X', '0x') }), v.expected.hash);
