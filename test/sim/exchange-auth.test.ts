@@ -136,6 +136,13 @@ describe('signed actions', () => {
     assert.equal(ex.handleExchange({ action: { type: 'order' }, nonce: 1 }).httpStatus, 422);
   });
 
+  it('a known account that never deposited: "Must deposit before performing actions."', () => {
+    const { ex } = setup();
+    const k = newKey();
+    ex.internalPlaceOrders(k.address, [{ coin: 'ETH', isBuy: true, px: '1990', sz: '0.1', tif: 'Gtc' }]); // the venue now knows it
+    assert.deepEqual(post(ex, k.pk, noopAction()).body, { status: 'err', response: `Must deposit before performing actions. User: ${k.address}` });
+  });
+
   it('a testnet venue accepts testnet signatures', () => {
     const { ex, user } = setup({ isMainnet: false });
     assert.equal((post(ex, user.pk, noopAction(), { isMainnet: false }).body as { status: string }).status, 'ok');

@@ -264,6 +264,27 @@ describe('matching', () => {
   });
 });
 
+describe('events', () => {
+  it('a listener that trades from inside an event sees its events after the ones already produced', () => {
+    const { ex, events } = setup();
+    let reacted = false;
+    ex.onEvent((e) => {
+      if (!reacted && e.kind === 'orderUpdates' && e.user === A) {
+        reacted = true;
+        ex.internalPlaceOrders(B, [gtc('ETH', false, '2000', '0.1')]); // crosses A's bid
+      }
+    });
+    ex.internalPlaceOrders(A, [gtc('ETH', true, '2000', '0.1')]);
+    const kinds = events.map((e) => `${e.kind}:${e.kind === 'bbo' ? JSON.stringify(e.data.bbo) : ''}`);
+    // first call: A's open update, then its bbo/l2Book; only then the reaction's fill and the emptied book
+    assert.equal(kinds[0], 'orderUpdates:');
+    assert.equal(kinds[1], 'bbo:[{"px":"2000.0","sz":"0.1","n":1},null]');
+    assert.equal(kinds[2], 'l2Book:');
+    assert.ok(kinds.slice(3).includes('bbo:[null,null]'));
+    assert.equal(ex.position(A, 'ETH')?.sziStr, '0.1');
+  });
+});
+
 describe('cancels', () => {
   it('cancel by oid and by cloid; cancelling twice names the venue error', () => {
     const { ex, events } = setup();

@@ -166,6 +166,8 @@ export class SimExchange {
   private readonly pendingFills = new Map<string, WireFill[]>();
   private readonly dirty = new Set<Market>();
   private readonly ctxDirty = new Set<Market>();
+  private readonly outbox: SimEvent[] = [];
+  private emitting = false;
 
   constructor(opts: SimExchangeOptions & { scheduleCancelMinVolumeUsd?: number }) {
     this.isMainnet = opts.isMainnet ?? true;
@@ -504,11 +506,11 @@ export class SimExchange {
     } catch {
       return deserializeError();
     }
-    let user: string | undefined;
-    const acct = this.accounts.get(signer);
-    if (acct?.everFunded === true) user = signer;
-    else user = this.agentUser(signer);
+    // The signer must be an account or an API wallet (agent) one approved. An address the venue has never
+    // seen does not exist; a known account that never deposited must deposit first.
+    const user = this.accounts.has(signer) ? signer : this.agentUser(signer);
     if (user === undefined) return topError(err.signerMissing(signer));
+    if (this.accounts.get(user)?.everFunded !== true) return topError(err.mustDeposit(user));
     if (vaultAddress !== null) return topError(err.vaultNotRegistered(vaultAddress.toLowerCase()));
     if (expiresAfter !== null && expiresAfter < this.time) return topError(err.expired());
     const nonceError = this.nonces.check(signer, nonce, this.time);
@@ -1360,8 +1362,7 @@ export class SimExchange {
 
   /** End of every entry point: publish the events the call produced, in venue order. */
   private flush(): void {
-    const listeners = this.listeners;
-    if (listeners.length === 0) {
+    if (this.listeners.length === 0) {
       this.pendingFills.clear();
       this.pendingTrades.clear();
       this.pendingUpdates.clear();
@@ -1369,18 +1370,15 @@ export class SimExchange {
       this.ctxDirty.clear();
       return;
     }
-    const snapshot = listeners.slice();
-    const emit = (e: SimEvent) => {
-      for (const l of snapshot) l(e);
-    };
-    for (const [user, data] of this.pendingUpdates) emit({ kind: 'orderUpdates', user, data });
+    const q = this.outbox;
+    for (const [user, data] of this.pendingUpdates) q.push({ kind: 'orderUpdates', user, data });
     this.pendingUpdates.clear();
     for (const [user, fills] of this.pendingFills) {
-      emit({ kind: 'userFills', user, data: { user, fills } });
-      emit({ kind: 'user', user, data: { fills } });
+      q.push({ kind: 'userFills', user, data: { user, fills } });
+      q.push({ kind: 'user', user, data: { fills } });
     }
     this.pendingFills.clear();
-    for (const [m, data] of this.pendingTrades) emit({ kind: 'trades', coin: m.coin, data });
+    for (const [m, data] of this.pendingTrades) q.push({ kind: 'trades', coin: m.coin, data });
     this.pendingTrades.clear();
     for (const m of this.dirty) {
       const b = m.book.bids.best();
@@ -1399,13 +1397,28 @@ export class SimExchange {
         lb[3] = ap;
         lb[4] = as;
         lb[5] = an;
-        emit({ kind: 'bbo', coin: m.coin, data: { coin: m.coin, time: this.time, bbo: [levelWire(m, b), levelWire(m, a)] } });
+        q.push({ kind: 'bbo', coin: m.coin, data: { coin: m.coin, time: this.time, bbo: [levelWire(m, b), levelWire(m, a)] } });
       }
-      emit({ kind: 'l2Book', coin: m.coin, data: this.l2Of(m, this.time) });
+      q.push({ kind: 'l2Book', coin: m.coin, data: this.l2Of(m, this.time) });
     }
     this.dirty.clear();
-    for (const m of this.ctxDirty) emit({ kind: 'activeAssetCtx', coin: m.coin, data: { coin: m.coin, ctx: this.ctxOf(m) } });
+    for (const m of this.ctxDirty) q.push({ kind: 'activeAssetCtx', coin: m.coin, data: { coin: m.coin, ctx: this.ctxOf(m) } });
     this.ctxDirty.clear();
+    // A listener may call back into the exchange; its events queue behind ours so every subscriber sees
+    // events in the order the state changed.
+    if (this.emitting) return;
+    this.emitting = true;
+    try {
+      for (let i = 0; i < q.length; i++) {
+        const e = q[i];
+        const ls = this.listeners;
+        if (ls.length === 1) ls[0](e);
+        else for (const l of ls.slice()) l(e);
+      }
+    } finally {
+      q.length = 0;
+      this.emitting = false;
+    }
   }
 
   private l2Of(m: Market, time: number): L2BookData {
