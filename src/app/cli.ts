@@ -1,6 +1,7 @@
 // The `hip3` command line. Each subcommand lives in src/app/commands/<name>.ts and registers itself here;
 // commands load their heavy modules lazily so `hip3 --help` stays instant.
 import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
@@ -12,11 +13,6 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   registerSimCommand(program);
   registerReportCommand(program);
-  program
-    .command('demo')
-    .description('hlsim plus the bot trading against it, with the dashboard (what `npm start` runs)')
-    .action(() => {
-      program.outputHelp();
-    });
+  registerDemoCommand(program);
   await program.parseAsync(argv);
 }

@@ -1,0 +1,252 @@
+// One running bot with everything around it: market discovery, log file, metrics server, journal, raw feed
+// recorder, dashboard, the terminal status line, and the graceful stop. `hip3 run` and `hip3 demo` both
+// start a session; they differ only in where the configuration, the key and the venue come from.
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.ts';
+import type { AppConfig } from '../config/schema.ts';
+import { createRedactor, type Redactor } from '../config/secrets.ts';
+import { httpInfoTransport, InfoClient } from '../../venue/info.ts';
+import { MarketRegistry, type MarketSpec as VenueMarketSpec, RegistryError } from '../../venue/registry.ts';
+import { Journal } from '../../store/journal.ts';
+import { FeedRecorder } from '../../store/recorder.ts';
+import { createFileLogger, type FileLogger, formatStatusLine } from '../../telemetry/log.ts';
+import { Metrics, type MetricsServer, startMetricsServer } from '../../telemetry/metrics.ts';
+import type { DashboardHandle } from '../../telemetry/dashboard/server.ts';
+import { Bot, type NetworkTarget, type ShutdownResult, type StartupReconcileReport } from '../trader/bot.ts';
+import type { RunSummary } from '../trader/activity.ts';
+
+/** Glob ("xyz:*", "*GOLD") → anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+const isGlob = (s: string) => /[*?]/.test(s);
+
+/**
+ * The markets a configuration selects at a venue: every exact name in markets.include must resolve (a startup
+ * error naming it otherwise, incident #14), patterns add what matches, markets.exclude removes. Asset ids
+ * come from perpDexs + meta(dex) (incident #16), never guessed.
+ */
+export async function discoverMarkets(cfg: AppConfig, httpUrl: string): Promise<VenueMarketSpec[]> {
+  const info = new InfoClient({ http: httpInfoTransport({ httpUrl, timeoutMs: 10_000 }), maxRetries: 2 });
+  const include = cfg.markets.include;
+  const registry = new MarketRegistry(info, {
+    dexes: cfg.markets.dexes,
+    markets: include.filter((m) => !isGlob(m)),
+    marketPatterns: include.filter(isGlob).map(globToRegExp),
+    refreshMs: 0,
+  });
+  let specs: VenueMarketSpec[];
+  try {
+    specs = await registry.discover();
+  } catch (err) {
+    if (err instanceof RegistryError) throw new ConfigError(err.unresolved.length > 0 ? 'markets.include' : 'markets.dexes', err.message);
+    throw err;
+  }
+  const exclude = cfg.markets.exclude.map(globToRegExp);
+  const out = specs.filter((s) => !exclude.some((r) => r.test(s.name))).sort((a, b) => a.assetId - b.assetId);
+  if (out.length === 0) throw new ConfigError('markets.exclude', 'excludes every market: nothing left to watch');
+  return out;
+}
+
+export function formatMarketTable(specs: readonly VenueMarketSpec[]): string {
+  const rows = [['market', 'asset id', 'szDecimals', 'pxDecimals', 'maxLeverage', 'margin', 'status']];
+  for (const s of specs) {
+    rows.push([
+      s.name,
+      String(s.assetId),
+      String(s.szDecimals),
+      String(s.pxDecimals),
+      String(s.maxLeverage),
+      s.onlyIsolated ? `isolated${s.marginMode ? ` (${s.marginMode})` : ''}` : 'cross',
+      s.isDelisted ? 'delisted' : s.growthMode ? 'growth mode' : 'listed',
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export interface SessionOptions {
+  cfg: AppConfig;
+  network: NetworkTarget;
+  agentKey?: string;
+  /** Extra secrets to keep out of every sink (e.g. the demo's master key). */
+  secrets?: string[];
+  /** Where to print (stdout). */
+  out: NodeJS.WriteStream;
+  runId?: string;
+}
+
+export interface Session {
+  bot: Bot;
+  markets: VenueMarketSpec[];
+  journalPath: string | null;
+  recorderDir: string | null;
+  logFile: string;
+  metricsUrl: string | null;
+  dashboardUrl: string | null;
+  redactor: Redactor;
+  logger: Logger;
+  /** Resolves once trading is ready (trade mode) or market data flows (observe mode). */
+  ready: Promise<void>;
+  startupReconcile: Promise<StartupReconcileReport>;
+  /** Graceful stop: shutdown sequence (trade), close everything. Idempotent. */
+  stop(reason: string): Promise<{ summary: RunSummary; shutdown: ShutdownResult }>;
+}
+
+/** A one-line status on the terminal: rewritten in place on a TTY, a line every few seconds otherwise. */
+function startStatusLine(bot: Bot, out: NodeJS.WriteStream, intervalMs: number): () => void {
+  if (intervalMs <= 0) return () => {};
+  const tty = out.isTTY === true;
+  const every = tty ? intervalMs : Math.max(intervalMs, 5000);
+  let lastLen = 0;
+  const t = setInterval(() => {
+    let line = formatStatusLine(bot.statusSnapshot());
+    if (tty) {
+      const cols = out.columns ?? 200;
+      if (line.length > cols - 1) line = `${line.slice(0, cols - 2)}…`;
+      out.write(`\r${line}${' '.repeat(Math.max(0, lastLen - line.length))}`);
+      lastLen = line.length;
+    } else {
+      out.write(`${line}\n`);
+    }
+  }, every);
+  t.unref();
+  return () => {
+    clearInterval(t);
+    if (tty && lastLen > 0) out.write('\n');
+  };
+}
+
+export async function startSession(o: SessionOptions): Promise<Session> {
+  const { cfg, network } = o;
+  const mode = cfg.mode;
+  const redactor = createRedactor([...(o.agentKey ? [o.agentKey] : []), ...(o.secrets ?? [])]);
+  const runId = o.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
+
+  const markets = await discoverMarkets(cfg, network.httpUrl);
+  const logFile = resolve(cfg.logging.file);
+  const fileLog: FileLogger = createFileLogger({ file: logFile, level: cfg.logging.level, redact: redactor.text });
+  const logger = fileLog.logger;
+  const metrics = new Metrics({ redact: redactor.text });
+  let metricsServer: MetricsServer | null = null;
+  let journal: Journal | null = null;
+  let recorder: FeedRecorder | null = null;
+  let dashboard: DashboardHandle | null = null;
+  let bot: Bot | null = null;
+  const cleanup = async () => {
+    await dashboard?.close().catch(() => {});
+    await metricsServer?.close().catch(() => {});
+    await fileLog.close();
+  };
+  try {
+    if (cfg.metrics.enabled) metricsServer = await startMetricsServer(metrics, cfg.metrics.port);
+    const journalPath = cfg.journal.enabled ? resolve(cfg.journal.path) : null;
+    if (journalPath !== null) {
+      journal = new Journal({
+        path: journalPath,
+        flushIntervalMs: cfg.journal.flush_interval_ms,
+        flushBatchSize: cfg.journal.flush_batch_size,
+        redact: redactor.text,
+        onError: (err) => logger.error({ err: err.message }, 'journal flush failed (batch kept, retried)'),
+      });
+    }
+    const recording = cfg.recorder.enabled === 'on' || (cfg.recorder.enabled === 'auto' && mode === 'observe');
+    const recorderDir = recording ? resolve(cfg.recorder.dir) : null;
+    if (recorderDir !== null) {
+      recorder = new FeedRecorder({
+        dir: recorderDir,
+        flushIntervalMs: cfg.recorder.flush_interval_ms,
+        onError: (err) => logger.error({ err: err.message }, 'feed recorder write failed'),
+      });
+    }
+    const dataDir = dirname(journalPath ?? resolve(cfg.logging.file));
+    bot = new Bot({
+      cfg,
+      mode,
+      network,
+      markets,
+      masterAddress: cfg.account.master_address || undefined,
+      agentKey: o.agentKey,
+      nonceFile: o.agentKey ? join(dataDir, 'agent.nonce') : undefined,
+      journal,
+      recorder,
+      metrics,
+      logger,
+      runId,
+    });
+    if (cfg.dashboard.enabled) {
+      try {
+        const { startDashboard } = await import('../../telemetry/dashboard/server.ts');
+        dashboard = await startDashboard({
+          source: bot.dashboardSource(),
+          port: cfg.dashboard.port,
+          token: cfg.dashboard.token,
+          pushIntervalMs: cfg.dashboard.push_interval_ms,
+          maxClients: cfg.dashboard.max_clients,
+          redact: redactor.text,
+          onError: (err) => logger.warn({ err: err.message }, 'dashboard error'),
+        });
+        const d = dashboard;
+        bot.attachDashboard((e) => d.push(e));
+      } catch (err) {
+        logger.error({ err: String(err) }, 'dashboard not started');
+        o.out.write(`warning: dashboard not started: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
+    bot.start();
+    const started = bot;
+    const ready: Promise<void> =
+      mode === 'trade'
+        ? started.venue.readiness.waitFor((s) => s.tradingReady).then(() => {})
+        : started.venue.readiness.waitFor((s) => s.readyMarkets > 0).then(() => {});
+    let stopStatus: () => void = () => {};
+    // The status line starts once the startup lines are printed (by the caller): after readiness or 2 s.
+    const statusTimer = setTimeout(() => {
+      stopStatus = startStatusLine(started, o.out, cfg.logging.status_interval_ms);
+    }, 1500);
+    statusTimer.unref();
+    let stopping: Promise<{ summary: RunSummary; shutdown: ShutdownResult }> | null = null;
+    const stop = (reason: string) => {
+      stopping ??= (async () => {
+        clearTimeout(statusTimer);
+        stopStatus();
+        logger.info({ reason }, 'stopping');
+        const shutdown = await started.shutdown({
+          cancel: cfg.shutdown.cancel_on_exit,
+          flatten: cfg.shutdown.flatten_on_exit,
+          timeoutMs: cfg.shutdown.timeout_ms,
+        });
+        logger.info(shutdown, 'shutdown sequence done');
+        const summary = started.summary();
+        logger.info({ summary }, 'run summary');
+        await started.close();
+        await cleanup();
+        return { summary, shutdown };
+      })();
+      return stopping;
+    };
+    return {
+      bot: started,
+      markets,
+      journalPath,
+      recorderDir,
+      logFile,
+      metricsUrl: metricsServer?.url ?? null,
+      dashboardUrl: dashboard?.url ?? null,
+      redactor,
+      logger,
+      ready,
+      startupReconcile: started.startupReconcile,
+      stop,
+    };
+  } catch (err) {
+    await bot?.close().catch(() => {});
+    journal?.close();
+    await recorder?.close();
+    await cleanup();
+    throw err;
+  }
+}

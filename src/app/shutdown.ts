@@ -1,0 +1,58 @@
+// Process-level shutdown: SIGINT/SIGTERM (or a --duration timer) start the graceful stop once — stop new
+// entries, cancel resting orders, flatten (configurable), flush the journal — and the process exits with the
+// stop's code. A second signal while that runs exits at once (the operator insists). The reference handled
+// only SIGINT, so `docker stop` left resting orders behind (reference-system.md §1.4).
+
+export interface ShutdownHooks {
+  /** The graceful stop; resolves with the exit code. Called at most once. */
+  stop(reason: string): Promise<number>;
+  /** Where to say what is happening. */
+  say?(text: string): void;
+  /** Exit function (tests inject one). */
+  exit?(code: number): void;
+}
+
+export interface ShutdownController {
+  /** Starts the graceful stop (from a timer or the code); same path as a first signal. */
+  trigger(reason: string): Promise<number>;
+  /** Removes the signal handlers. */
+  dispose(): void;
+  readonly stopping: boolean;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+export function installShutdown(hooks: ShutdownHooks): ShutdownController {
+  const say = hooks.say ?? ((t: string) => process.stderr.write(`${t}\n`));
+  const exit = hooks.exit ?? ((code: number) => process.exit(code));
+  let running: Promise<number> | null = null;
+  const trigger = (reason: string): Promise<number> => {
+    running ??= hooks.stop(reason).then(
+      (code) => code,
+      (err: unknown) => {
+        say(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        return 1;
+      },
+    );
+    return running;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (running !== null) {
+      say(`${signal} again: exiting now without waiting for the shutdown sequence`);
+      exit(130);
+      return;
+    }
+    say(`\n${signal}: stopping entries, cancelling resting orders, flattening, flushing the journal (again to exit at once)`);
+    void trigger(signal);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  return {
+    trigger,
+    dispose: () => {
+      for (const s of SIGNALS) process.off(s, onSignal);
+    },
+    get stopping() {
+      return running !== null;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// Running totals of one bot run, fed by the core's observer: what the status line, the dashboard and the
+// end-of-run summary show. Pure bookkeeping (no I/O); the numbers come from the core's own records, never
+// recomputed differently (incident #40: the original's dashboard computed edge its own way).
+import type { RoundTrip, SignalRecord } from '../../core/types.ts';
+import { quantile } from './latency.ts';
+
+export interface LatencyFigures {
+  count: number;
+  p50Us: number | null;
+  p99Us: number | null;
+}
+
+export interface RunSummary {
+  durationMs: number;
+  signals: number;
+  signalsByDecision: Record<string, number>;
+  /** Entry orders handed to the socket. */
+  entriesSent: number;
+  /** Entry orders that filled (a position opened). */
+  entriesFilled: number;
+  exitsSent: number;
+  roundTrips: number;
+  exitsByReason: Record<string, number>;
+  wins: number;
+  winRate: number | null;
+  pnlUsd: number;
+  grossPnlUsd: number;
+  feesUsd: number;
+  meanSignalledEdgeBps: number | null;
+  meanRealisedEdgeBps: number | null;
+  openPositions: number;
+  hardStop: { latched: boolean; reason: string };
+  latency: Record<string, LatencyFigures>;
+}
+
+export class Activity {
+  readonly startedMs: number;
+  signals = 0;
+  readonly signalsByDecision: Record<string, number> = {};
+  entriesSent = 0;
+  exitsSent = 0;
+  readonly roundTrips: RoundTrip[] = [];
+  readonly exitsByReason: Record<string, number> = {};
+  readonly gateCounters: Record<string, { pass: number; block: number }> = {};
+  readonly pnlHistory: { tsMs: number; cumPnlUsd: number }[] = [];
+  realisedPnlUsd = 0;
+  grossPnlUsd = 0;
+  feesUsd = 0;
+  wins = 0;
+  private signalledEdgeSum = 0;
+  private signalledEdgeN = 0;
+  private realisedEdgeSum = 0;
+
+  constructor(startedMs: number) {
+    this.startedMs = startedMs;
+  }
+
+  onSignal(r: SignalRecord, decision: string): void {
+    this.signals++;
+    this.signalsByDecision[decision] = (this.signalsByDecision[decision] ?? 0) + 1;
+    for (const g of r.gates) {
+      let c = this.gateCounters[g.gate];
+      if (c === undefined) this.gateCounters[g.gate] = c = { pass: 0, block: 0 };
+      if (g.pass) c.pass++;
+      else c.block++;
+    }
+  }
+
+  onRoundTrip(rt: RoundTrip): void {
+    this.roundTrips.push(rt);
+    this.exitsByReason[rt.exitReason] = (this.exitsByReason[rt.exitReason] ?? 0) + 1;
+    this.realisedPnlUsd += rt.pnlUsd;
+    this.grossPnlUsd += rt.grossPnlUsd;
+    this.feesUsd += rt.feesUsd;
+    if (rt.pnlUsd > 0) this.wins++;
+    if (rt.signalledEdgeBps !== null && Number.isFinite(rt.signalledEdgeBps)) {
+      this.signalledEdgeSum += rt.signalledEdgeBps;
+      this.signalledEdgeN++;
+    }
+    this.realisedEdgeSum += rt.realisedEdgeBps;
+    this.pnlHistory.push({ tsMs: rt.exitTimeMs, cumPnlUsd: this.realisedPnlUsd });
+    if (this.pnlHistory.length > 2000) this.pnlHistory.splice(0, this.pnlHistory.length - 2000);
+  }
+
+  summary(
+    nowMs: number,
+    extra: { openPositions: number; hardStop: { latched: boolean; reason: string }; latency: Record<string, Float64Array> },
+  ): RunSummary {
+    const n = this.roundTrips.length;
+    const latency: Record<string, LatencyFigures> = {};
+    for (const [name, samples] of Object.entries(extra.latency)) {
+      const p50 = quantile(samples, 0.5);
+      const p99 = quantile(samples, 0.99);
+      latency[name] = { count: samples.length, p50Us: p50 === null ? null : p50 / 1000, p99Us: p99 === null ? null : p99 / 1000 };
+    }
+    return {
+      durationMs: nowMs - this.startedMs,
+      signals: this.signals,
+      signalsByDecision: { ...this.signalsByDecision },
+      entriesSent: this.entriesSent,
+      entriesFilled: n + extra.openPositions,
+      exitsSent: this.exitsSent,
+      roundTrips: n,
+      exitsByReason: { ...this.exitsByReason },
+      wins: this.wins,
+      winRate: n === 0 ? null : this.wins / n,
+      pnlUsd: this.realisedPnlUsd,
+      grossPnlUsd: this.grossPnlUsd,
+      feesUsd: this.feesUsd,
+      meanSignalledEdgeBps: this.signalledEdgeN === 0 ? null : this.signalledEdgeSum / this.signalledEdgeN,
+      meanRealisedEdgeBps: n === 0 ? null : this.realisedEdgeSum / n,
+      openPositions: extra.openPositions,
+      hardStop: extra.hardStop,
+      latency,
+    };
+  }
+}
+
+/** The hard-stop reason the shutdown sequence uses to flatten through the core. */
+export const SHUTDOWN_HARD_STOP = 'operator: shutdown';
+
+const usd = (x: number) => `${x < 0 ? '-' : ''}$${Math.abs(x).toFixed(2)}`;
+const bps = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(1)} bps`);
+const us = (x: number | null) => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(1)} µs`);
+
+const LATENCY_LABELS: Record<string, string> = {
+  frameToDecision: 'frame → decision',
+  decisionToWire: 'decision → wire',
+  exitTriggerToFlatten: 'exit trigger → flatten sent',
+  postRoundTrip: 'post round trip',
+};
+
+/** The end-of-run summary as the terminal prints it. */
+export function formatRunSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  const decisions = Object.entries(s.signalsByDecision)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  lines.push(`── summary (${(s.durationMs / 1000).toFixed(0)} s) ──`);
+  lines.push(`signals        ${s.signals}${decisions ? ` (${decisions})` : ''}`);
+  lines.push(`entries        ${s.entriesSent} sent, ${s.entriesFilled} filled`);
+  const reasons = Object.entries(s.exitsByReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  lines.push(`exits          ${s.roundTrips} round trips${reasons ? ` (${reasons})` : ''}; ${s.exitsSent} exit orders sent`);
+  lines.push(`win rate       ${s.winRate === null ? 'n/a' : `${(s.winRate * 100).toFixed(1)} % (${s.wins}/${s.roundTrips})`}`);
+  lines.push(`PnL net fees   ${usd(s.pnlUsd)} (gross ${usd(s.grossPnlUsd)}, fees ${usd(s.feesUsd)})`);
+  lines.push(`edge           signalled ${bps(s.meanSignalledEdgeBps)} vs realised ${bps(s.meanRealisedEdgeBps)} (mean per round trip)`);
+  for (const [k, label] of Object.entries(LATENCY_LABELS)) {
+    const f = s.latency[k];
+    if (f === undefined) continue;
+    lines.push(`${label.padEnd(28)} p50 ${us(f.p50Us)}  p99 ${us(f.p99Us)}  (n=${f.count})`);
+  }
+  const hard = !s.hardStop.latched
+    ? 'off'
+    : s.hardStop.reason === SHUTDOWN_HARD_STOP
+      ? 'latched by the shutdown to flatten (not a risk event)'
+      : `LATCHED (${s.hardStop.reason})`;
+  lines.push(`open positions ${s.openPositions}; hard stop ${hard}`);
+  return lines.join('\n');
+}
