@@ -81,6 +81,16 @@ describe('signed actions', () => {
     assert.deepEqual(post(ex, user.pk, updateLeverageAction(0, true, 26)).body, { status: 'err', response: 'Invalid leverage value.' });
   });
 
+  it('unknown asset id: per-order error; more than 200 cancels: the whole action is refused', () => {
+    const { ex, user } = setup();
+    const r = post(ex, user.pk, orderAction([orderWire({ asset: 7, isBuy: true, px: '1990', sz: '0.1', reduceOnly: false, tif: 'Gtc' })]));
+    assert.deepEqual((r.body as { response: { data: { statuses: unknown[] } } }).response.data.statuses, [{ error: 'Unknown asset. asset=7' }]);
+    const many = Array.from({ length: 201 }, (_, i) => ({ a: 0, o: i + 1 }));
+    assert.deepEqual(post(ex, user.pk, cancelAction(many)).body, { status: 'err', response: 'Signed action over weight limit of 200.' });
+    const hip3 = post(ex, user.pk, orderAction([orderWire({ asset: 110000, isBuy: true, px: '24000', sz: '0.01', reduceOnly: false, tif: 'Gtc' })]));
+    assert.deepEqual((hip3.body as { response: { data: { statuses: unknown[] } } }).response.data.statuses, [{ resting: { oid: 1 } }]);
+  });
+
   it('cancelByCloid', () => {
     const { ex, user } = setup();
     const cloid = `0x${'2a'.repeat(16)}`;

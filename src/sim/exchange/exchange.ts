@@ -8,6 +8,29 @@
 // (10^-szDecimals), so a fill's notional px × sz is an integer number of micro-USDC. Each account's cash
 // per dex is the venue's totalRawUsd (deposits − bought notional + sold notional − fees), so the sum of
 // every account's cash plus the fees collected equals the deposits, exactly, at every moment.
+//
+// Venue behaviour reproduced (sources in errors.ts) and hlsim's documented choices:
+// - Signed actions: the signer is recovered from the action as the venue re-serialises it (canonical.ts).
+//   A never-seen signer → "L1 error: User or API Wallet 0x… does not exist."; a known account (or an
+//   agent's user) that never deposited → "Must deposit before performing actions. User: 0x…". Source
+//   letter 'a' (isMainnet, the default) or 'b'. Nonces per signer (nonces.ts); the nonce is consumed even
+//   when the action then fails. vaultAddress → "Vault not registered: 0x…" (no vaults/sub-accounts).
+// - Order checks, in this order: size (zero / lot), duplicate cloid among open orders, tick, 80 % band
+//   from the mark, reduce-only, $10 minimum (opening orders only), ALO cross, margin, IOC without match.
+//   Rejections after the size check get an oid and an orderUpdates status (tickRejected, …).
+// - Reduce-only orders are shrunk to the position and never flip; resting ones shrink with it and end as
+//   reduceOnlyCanceled when it closes or flips. Self-trade: the resting order is cancelled
+//   (selfTradeCanceled) and the taker continues. IOC remainder → "canceled"; fully filled → "filled".
+// - Cross margin only (onlyIsolated markets are also margined cross); leverage 20× or the market max
+//   unless updateLeverage; no liquidations, no funding payments (ctx.funding "0.0"), liquidationPx null.
+// - Fees: taker/maker bps (default 4.5 / 1.5), × hip3Multiplier (default 2) on HIP-3 dexes, truncated to
+//   the micro-USDC; builder fees are not charged. fund(address, usdc) without a dex credits every dex.
+// - Numbers are printed like the venue: shortest decimal with at least one fractional digit ("100.0").
+// - Events are produced per call (a whole batch action is one call) and emitted at its end, in order:
+//   orderUpdates, userFills + user, trades, bbo (only when the touch changed), l2Book (every book change),
+//   activeAssetCtx (on setOracle). They are emitted synchronously, before handleExchange returns.
+// - userFills lists newest first (≤ 2000), userFillsByTime oldest first; dayNtlVlm/dayBaseVlm are
+//   cumulative since start (no 24 h window); nonUserCancel events are not produced.
 import { isValidPrice, isValidSize } from '../../protocol/format.ts';
 import { recoverL1Signer } from '../../protocol/signing.ts';
 import { recoverUserSignedSigner, type UserSignedAction } from '../../protocol/user-signed.ts';
