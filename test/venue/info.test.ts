@@ -1,0 +1,100 @@
+// Info client: the venue's REST weights (1200/min, §6.1), a sliding-window limiter, jittered retry on 429/5xx
+// against a real HTTP server on 127.0.0.1:0, and no retry on other client errors.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import {
+  actionRequestWeight,
+  httpInfoTransport,
+  InfoClient,
+  InfoError,
+  infoItemsWeight,
+  infoRequestWeight,
+  RestLimiter,
+  VENUE_REST_WEIGHT_PER_MINUTE,
+} from '../../src/venue/info.ts';
+import { ManualClock } from './helpers.ts';
+
+test('weights are the venue’s: 2 for light requests, 20 otherwise, 60 for userRole, item surcharges', () => {
+  assert.equal(VENUE_REST_WEIGHT_PER_MINUTE, 1200);
+  for (const t of ['l2Book', 'allMids', 'clearinghouseState', 'orderStatus', 'spotClearinghouseState', 'exchangeStatus']) {
+    assert.equal(infoRequestWeight({ type: t }), 2, t);
+  }
+  for (const t of ['meta', 'perpDexs', 'frontendOpenOrders', 'userFillsByTime', 'allPerpMetas', 'openOrders']) assert.equal(infoRequestWeight({ type: t }), 20, t);
+  assert.equal(infoRequestWeight({ type: 'userRole' }), 60);
+  assert.equal(infoItemsWeight({ type: 'userFillsByTime' }, new Array(45).fill(0)), 2);
+  assert.equal(infoItemsWeight({ type: 'meta' }, new Array(45).fill(0)), 0);
+  assert.equal(actionRequestWeight(1), 1);
+  assert.equal(actionRequestWeight(40), 2);
+  assert.equal(actionRequestWeight(79), 2);
+});
+
+test('the limiter keeps every window under its cap and releases as the window slides', async () => {
+  const clock = new ManualClock();
+  const lim = new RestLimiter(clock, { maxWeight: 100, windowMs: 60_000 });
+  const granted: number[] = [];
+  const all = Array.from({ length: 12 }, (_, i) => lim.acquire(20).then(() => granted.push(i)));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(granted.length, 5, '5 × 20 fill the window');
+  assert.equal(lim.windowWeight, 100);
+  clock.advance(60_001);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(granted.length, 10);
+  clock.advance(60_001);
+  await Promise.all(all);
+  assert.deepEqual(granted, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'FIFO');
+});
+
+async function httpServer(handler: (n: number, body: string) => [number, string]) {
+  let n = 0;
+  const srv = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const [status, text] = handler(++n, body);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    calls: () => n,
+    close: () => new Promise<void>((r) => srv.close(() => r())),
+  };
+}
+
+test('HTTP 429 and 5xx are retried with backoff; the body is returned once it succeeds', async (t) => {
+  const bodies: string[] = [];
+  const srv = await httpServer((n, body) => {
+    bodies.push(body);
+    if (n === 1) return [429, 'rate limited'];
+    if (n === 2) return [502, 'bad gateway'];
+    return [200, '{"universe":[]}'];
+  });
+  t.after(() => srv.close());
+  const info = new InfoClient({ http: httpInfoTransport({ httpUrl: srv.url }), retryBaseMs: 1, retryMaxMs: 4 });
+  assert.deepEqual(await info.meta('xyz'), { universe: [] });
+  assert.equal(srv.calls(), 3);
+  assert.equal(info.stats.retries, 2);
+  assert.deepEqual(JSON.parse(bodies[0]), { type: 'meta', dex: 'xyz' });
+});
+
+test('a 4xx other than 429 fails at once, and retries stop after maxRetries', async (t) => {
+  const srv = await httpServer((n) => (n === 1 ? [400, 'bad request'] : [500, 'boom']));
+  t.after(() => srv.close());
+  const info = new InfoClient({ http: httpInfoTransport({ httpUrl: srv.url }), retryBaseMs: 1, retryMaxMs: 2, maxRetries: 2 });
+  await assert.rejects(info.perpDexs(), (e: unknown) => e instanceof InfoError && e.status === 400 && !e.retryable);
+  assert.equal(srv.calls(), 1);
+  await assert.rejects(info.perpDexs(), (e: unknown) => e instanceof InfoError && e.status === 500);
+  assert.equal(srv.calls(), 1 + 3);
+});
+
+test('a body that is not JSON is an error, never a silent undefined', async (t) => {
+  const srv = await httpServer(() => [200, '<html>']);
+  t.after(() => srv.close());
+  const info = new InfoClient({ http: httpInfoTransport({ httpUrl: srv.url }) });
+  await assert.rejects(info.allPerpMetas(), /not JSON/);
+});
