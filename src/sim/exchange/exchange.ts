@@ -17,7 +17,9 @@
 //   when the action then fails. vaultAddress → "Vault not registered: 0x…" (no vaults/sub-accounts).
 // - Order checks, in this order: size (zero / lot), duplicate cloid among open orders, tick, 80 % band
 //   from the mark, reduce-only, $10 minimum (opening orders only), ALO cross, margin, IOC without match.
-//   Rejections after the size check get an oid and an orderUpdates status (tickRejected, …).
+//   Tick, reduce-only, minimum, ALO, margin and IOC rejections get an oid and an orderUpdates status
+//   (tickRejected, reduceOnlyRejected, minTradeNtlRejected, badAloPxRejected, perpMarginRejected,
+//   iocCancelRejected); size, cloid, band and unknown-asset errors are response-only.
 // - Reduce-only orders are shrunk to the position and never flip; resting ones shrink with it and end as
 //   reduceOnlyCanceled when it closes or flips. Self-trade: the resting order is cancelled
 //   (selfTradeCanceled) and the taker continues. IOC remainder → "canceled"; fully filled → "filled".
