@@ -87,6 +87,8 @@ export interface OrderSummary {
   side: Side;
   px: number;
   sz: number;
+  /** Filled so far (largest of what the venue reported and what fills showed). */
+  filledSz: number;
   reduceOnly: boolean;
   purpose: 'entry' | 'exit';
   state: OrderState;
@@ -906,7 +908,8 @@ export class CoreEngine {
     const out: PositionSummary[] = [];
     for (const m of this.mk.values()) {
       const size = this.tracker.positionOf(m.book);
-      if (size === 0) continue;
+      // a close reported by the venue whose fills have not arrived yet is still listed (size 0, provisional ≠ 0)
+      if (size === 0 && m.book.fillSz === 0) continue;
       const mark = m.state.markPx;
       out.push({
         coin: m.spec.coin,
@@ -931,6 +934,7 @@ export class CoreEngine {
       side: o.isBuy ? 'buy' : 'sell',
       px: o.px,
       sz: o.sz,
+      filledSz: Math.max(o.reportedFilledSz, o.fillsSz),
       reduceOnly: o.reduceOnly,
       purpose: o.purpose,
       state: o.state,

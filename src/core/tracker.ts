@@ -309,6 +309,12 @@ export class OrderTracker {
     o.reportedFilledSz = Math.min(filledSz, o.sz);
     if (avgPx > 0) o.reportedAvgPx = avgPx;
     const b = this.books.get(o.coin);
+    if (o.reportedFilledSz > o.fillsSz + 1e-12 && !this.orders.has(o.cloid) && b !== undefined) {
+      // retired after a first partial fill; the venue now reports more: track the missing fills again
+      this.retired.delete(o.cloid);
+      this.orders.set(o.cloid, o);
+      b.active.add(o.cloid);
+    }
     if (b === undefined || b.fillSz !== 0 || b.provisionalOpenedAtMs !== 0 || o.reduceOnly) return;
     // a position exists from this moment, before its userFill: start its clocks now (exits, L4)
     b.provisionalOpenedAtMs = nowMs;
@@ -377,8 +383,9 @@ export class OrderTracker {
 
   /**
    * Applies userFills. Streaming fills update positions (dedup by tid). Snapshot fills (isSnapshot) only
-   * count when they belong to an order we still track as live (a fill missed while disconnected, L12);
-   * anything else in a snapshot is history and must not rebuild positions (incident #22).
+   * count when they belong to an order this tracker placed (a fill missed while disconnected, L12; tid dedup
+   * drops the ones already seen); anything else in a snapshot is history and must not rebuild positions
+   * (incident #22).
    */
   applyFills(fills: readonly UserFill[], isSnapshot: boolean, nowMs: number): void {
     for (const f of fills) {
@@ -390,7 +397,7 @@ export class OrderTracker {
       const b = this.books.get(f.coin);
       if (b === undefined) continue; // not one of our markets
       const order = this.find(f.cloid) ?? this.byOid(f.oid);
-      if (isSnapshot && (order === undefined || !this.orders.has(order.cloid))) {
+      if (isSnapshot && order === undefined) {
         this.counters.snapshotFillsIgnored++;
         continue;
       }
@@ -418,10 +425,9 @@ export class OrderTracker {
     o.fillsSz += sz;
     o.fillsNotional += sz * px;
     if (o.fillsSz > o.reportedFilledSz) o.reportedFilledSz = o.fillsSz;
-    if (!isTerminal(o.state)) {
-      // An IOC that produced a fill has been matched; its remainder (if any) is cancelled by the venue.
-      this.transition(o, o.fillsSz >= o.sz - 1e-12 ? 'filled' : 'cancelled', 'fill', nowMs);
-    }
+    // Fully filled = done. A partial fill alone says nothing about the rest (more pieces may follow): the
+    // post response, orderUpdates or orderStatus decide, so a flatten claim is not released early.
+    if (!isTerminal(o.state) && o.fillsSz >= o.sz - 1e-12) this.transition(o, 'filled', 'fill', nowMs);
     this.maybeRetire(o);
   }
 
