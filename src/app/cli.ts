@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerReportCommand } from './commands/report.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { registerSimCommand } from './commands/sim.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,5 +15,6 @@ export async function main(argv: string[]): Promise<void> {
   registerSimCommand(program);
   registerReportCommand(program);
   registerDemoCommand(program);
+  registerRunCommand(program);
   await program.parseAsync(argv);
 }

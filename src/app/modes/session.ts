@@ -76,6 +76,8 @@ export interface SessionOptions {
   secrets?: string[];
   /** Where to print (stdout). */
   out: NodeJS.WriteStream;
+  /** Markets already resolved (else discovered here). */
+  markets?: VenueMarketSpec[];
   runId?: string;
 }
 
@@ -126,7 +128,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
   const redactor = createRedactor([...(o.agentKey ? [o.agentKey] : []), ...(o.secrets ?? [])]);
   const runId = o.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
 
-  const markets = await discoverMarkets(cfg, network.httpUrl);
+  const markets = o.markets ?? (await discoverMarkets(cfg, network.httpUrl));
   const logFile = resolve(cfg.logging.file);
   const fileLog: FileLogger = createFileLogger({ file: logFile, level: cfg.logging.level, redact: redactor.text });
   const logger = fileLog.logger;

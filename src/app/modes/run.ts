@@ -1,0 +1,107 @@
+// `hip3 run --config FILE`: the bot on mainnet, testnet or any URL speaking the protocol (hlsim), in observe
+// mode (no key: detect, journal signals and follow-ups, record the raw feed, trade nothing) or trade mode.
+// Startup prints the effective configuration (it never holds a secret) and the resolved markets with their
+// asset ids before anything connects; configuration and key problems exit 2 naming the key.
+import { ConfigError, loadConfig, resolveConfigPath, resolveNetwork } from '../config/load.ts';
+import { describeConfig } from '../config/describe.ts';
+import type { AppConfig } from '../config/schema.ts';
+import { loadAgentKey, SecretError } from '../config/secrets.ts';
+import { formatRunSummary } from '../trader/activity.ts';
+import type { NetworkTarget } from '../trader/bot.ts';
+import { installShutdown } from '../shutdown.ts';
+import { discoverMarkets, formatMarketTable, startSession } from './session.ts';
+
+export interface RunOptions {
+  config?: string;
+  profile?: string;
+  /** Seconds; 0 = until a signal. */
+  duration: number;
+}
+
+/** hlsim answers GET / with "hlsim ok": a URL target that does is simulated (the journal's runs say so). */
+export async function isHlsim(httpUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${httpUrl.replace(/\/+$/, '')}/`, { signal: AbortSignal.timeout(2000) });
+    return res.status === 200 && (await res.text()).startsWith('hlsim');
+  } catch {
+    return false;
+  }
+}
+
+export async function networkTarget(cfg: AppConfig): Promise<NetworkTarget> {
+  const n = resolveNetwork(cfg.network);
+  const isUrl = cfg.network.target !== 'mainnet' && cfg.network.target !== 'testnet';
+  return { ...n, label: cfg.network.target, simulated: isUrl && (await isHlsim(n.httpUrl)) };
+}
+
+/** Loads the configuration and (trade mode) the agent key; throws ConfigError naming the key. */
+export function loadRunConfig(o: { config?: string; profile?: string }): { cfg: AppConfig; agentKey?: string } {
+  const path = resolveConfigPath(o.config);
+  if (path === undefined) throw new ConfigError('--config', 'a configuration file is required (--config FILE or HIP3_CONFIG); see config/example.toml');
+  const cfg = loadConfig(path, { profile: o.profile });
+  if (cfg.mode !== 'trade') return { cfg };
+  let key: ReturnType<typeof loadAgentKey>;
+  try {
+    key = loadAgentKey({ keyFile: cfg.account.agent_key_file || undefined });
+  } catch (err) {
+    if (err instanceof SecretError) throw new ConfigError('account.agent_key_file', err.message);
+    throw err;
+  }
+  if (key === undefined) throw new ConfigError('account.agent_key_file', 'trade mode needs the agent key: set HIP3_AGENT_KEY or account.agent_key_file (mode 0600)');
+  return { cfg, agentKey: key.privateKey };
+}
+
+export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+  const { cfg, agentKey } = loadRunConfig(o);
+  const network = await networkTarget(cfg);
+  out.write(`hip3 run: mode ${cfg.mode}, network ${network.label}${network.simulated ? ' (hlsim)' : ''}, signing ${network.isMainnet ? 'mainnet' : 'testnet'}\n`);
+  out.write(`effective configuration (secrets are never part of it):\n${describeConfig(cfg).replace(/^/gm, '  ')}\n\n`);
+  const markets = await discoverMarkets(cfg, network.httpUrl);
+  out.write(`resolved markets (${markets.length}):\n${formatMarketTable(markets).replace(/^/gm, '  ')}\n\n`);
+  const session = await startSession({ cfg, network, agentKey, out, markets });
+  const lines = [
+    `  dashboard  ${session.dashboardUrl ?? '(off)'}`,
+    `  metrics    ${session.metricsUrl ?? '(off)'}`,
+    `  journal    ${session.journalPath ?? '(off)'}`,
+    `  feed       ${session.recorderDir ?? '(not recorded)'}`,
+    `  log        ${session.logFile}`,
+  ];
+  if (session.bot.agentAddress) lines.push(`  agent      ${session.bot.agentAddress} for master ${session.bot.masterAddress}`);
+  out.write(`${lines.join('\n')}\n`);
+  session.startupReconcile.then(
+    (r) => {
+      const orphans = r.orphanOrders.length === 0 ? 'no orphan orders' : `${r.orphanOrders.length} orphan order(s) cancelled: ${r.orphanOrders.map((x) => `${x.coin}#${x.oid}`).join(', ')}`;
+      const pos = r.positions.length === 0 ? 'no positions' : `positions adopted: ${r.positions.map((p) => `${p.coin} ${p.szi}`).join(', ')}`;
+      out.write(`startup reconciliation: ${r.openOrders} open order(s) at the venue, ${orphans}; ${pos}\n`);
+    },
+    () => {},
+  );
+  session.ready.then(
+    () => out.write(cfg.mode === 'trade' ? 'trading READY\n' : 'market data flowing (observe mode: nothing is traded)\n'),
+    () => {},
+  );
+  const ctl = installShutdown({
+    say: (t) => out.write(`${t}\n`),
+    stop: async (reason) => {
+      const { summary, shutdown } = await session.stop(reason);
+      out.write(`\n${reason}: stopped.\n${formatRunSummary(summary)}\n`);
+      if (cfg.mode === 'trade') out.write(`shutdown: ${shutdown.flat ? 'flat at the venue' : `NOT FLAT: ${JSON.stringify(shutdown.venuePositions)}`}${shutdown.cancelled > 0 ? `, ${shutdown.cancelled} orders cancelled` : ''}\n`);
+      if (session.journalPath) out.write(`journal: ${session.journalPath}\n`);
+      return shutdown.flat ? 0 : 1;
+    },
+  });
+  if (o.duration > 0) setTimeout(() => void ctl.trigger(`--duration ${o.duration}`), o.duration * 1000).unref();
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    return await new Promise<number>((resolveCode) => {
+      const wait = () => {
+        if (ctl.stopping) ctl.trigger('stop').then(resolveCode);
+        else setTimeout(wait, 100).unref();
+      };
+      wait();
+    });
+  } finally {
+    clearInterval(keepAlive);
+    ctl.dispose();
+  }
+}
