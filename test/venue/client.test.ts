@@ -1,0 +1,194 @@
+// The VenueClient facade: bad input survived (L13), readiness dropped synchronously, outcome codes before
+// readiness, the MASTER address for subscriptions and queries while an agent signs (subscriptions were off
+// in the reference when user_address was unset), and HTTP never blocking frame handling (L11).
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { WebSocketServer } from 'ws';
+import { orderAction, orderWire } from '../../src/protocol/actions.ts';
+import { formatPrice } from '../../src/protocol/format.ts';
+import { generatePrivateKey, privateKeyToAddress } from '../../src/protocol/keys.ts';
+import { signL1Action } from '../../src/protocol/signing.ts';
+import { approveAgentAction, signUserSignedAction } from '../../src/protocol/user-signed.ts';
+import type { UserFill } from '../../src/protocol/wire.ts';
+import { startSim } from '../../src/sim/index.ts';
+import { defaultUniverse } from '../../src/sim/market/universe.ts';
+import type { ReconcileSnapshot } from '../../src/venue/reconcile.ts';
+import { VenueClient } from '../../src/venue/venue-client.ts';
+import { fastScheduler, makeCloid, sleep, TestSigner, until } from './helpers.ts';
+
+const BBO = '{"channel":"bbo","data":{"coin":"BTC","time":1,"bbo":[{"px":"100.5","sz":"1","n":1},{"px":"101","sz":"2","n":3}]}}';
+
+test('unknown channels, non-JSON and malformed frames are counted; the socket and the feed carry on', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  t.after(() => new Promise<void>((r) => wss.close(() => r())));
+  wss.on('connection', (ws) => {
+    ws.send('Websocket connection established.');
+    ws.send('{"channel":"webData9","data":{"x":1}}');
+    ws.send('not json at all');
+    ws.send('{"channel":"bbo","data":{"coin":');
+    ws.send('{"channel":"bbo","data":{"coin":"BTC","time":"x","bbo":[]}}');
+    ws.send('{"channel":"error","data":"Error parsing JSON into valid websocket request: {"}');
+    ws.send(BBO);
+  });
+  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  t.after(() => client.stop());
+  const bids: number[] = [];
+  client.onBbo((f) => bids.push(f.bidPx, f.askPx));
+  client.start();
+  await until(() => bids.length === 2, 'the valid bbo after the bad frames');
+  assert.deepEqual(bids, [100.5, 101]);
+  assert.equal(client.counters.unknownChannels, 1);
+  assert.equal(client.counters.badFrames, 3);
+  assert.equal(client.counters.errorFrames, 1);
+  assert.equal(client.connection.stats.disconnects, 0);
+  assert.equal(client.connection.isOpen, true);
+});
+
+test('outcomes before readiness, and a disconnect drops readiness before anyone hears of it', async (t) => {
+  const signer = new TestSigner();
+  const u = defaultUniverse();
+  const sim = await startSim({
+    adminPort: null,
+    fund: { [signer.address]: 100_000 },
+    scheduler: fastScheduler(10),
+    tickMs: 500,
+    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => ['BTC', 'xyz:GOLD'].includes(m.name)) },
+  });
+  t.after(() => sim.stop());
+  const client = new VenueClient({
+    wsUrl: sim.wsUrl,
+    httpUrl: sim.httpUrl,
+    user: signer.address,
+    markets: ['BTC', 'xyz:GOLD'],
+    backoff: { initialMs: 10, maxMs: 20 },
+    reconcile: { intervalMs: 0 },
+  });
+  t.after(() => client.stop());
+  const noop = signer.sign({ type: 'noop' });
+  assert.equal(client.sendAction(noop).outcome, 'notConnected');
+  const states: Array<[boolean, number]> = [];
+  client.onConnection((ev) => {
+    if (ev === 'close') states.push([client.readiness.tradingReady || client.readiness.isMarketReady('BTC'), client.posts.inFlight]);
+  });
+  client.start();
+  await until(() => client.connection.isOpen, 'open');
+  if (!client.readiness.accountReady) assert.equal(client.sendAction(noop).outcome, 'notReady');
+  await until(() => client.readiness.tradingReady, 'ready');
+  assert.equal(client.sendAction(signer.sign({ type: 'noop' })).outcome, 'sent');
+  sim.faults.delayPostResponses(1000, 'action');
+  assert.equal(client.sendAction(signer.sign({ type: 'noop' })).outcome, 'sent');
+  sim.faults.dropAllConnections();
+  await until(() => states.length === 1, 'close seen');
+  assert.deepEqual(states[0], [false, 0], 'not ready and no post in flight by the time the close is announced');
+});
+
+test('an agent signs, the MASTER address subscribes and is reconciled', async (t) => {
+  const masterKey = generatePrivateKey();
+  const master = privateKeyToAddress(masterKey).toLowerCase();
+  const agentKey = generatePrivateKey();
+  const agent = privateKeyToAddress(agentKey).toLowerCase();
+  const u = defaultUniverse();
+  const sim = await startSim({
+    adminPort: null,
+    fund: { [master]: 100_000 },
+    scheduler: fastScheduler(10),
+    tickMs: 500,
+    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => ['BTC', 'xyz:GOLD'].includes(m.name)) },
+  });
+  t.after(() => sim.stop());
+  // The master approves the agent (user-signed, over HTTP as a wallet would).
+  const nonce = Date.now();
+  const approve = approveAgentAction({ hyperliquidChain: 'Mainnet', signatureChainId: '0x66eee', agentAddress: agent, nonce });
+  const signature = signUserSignedAction({ action: approve, privateKey: masterKey } as Parameters<typeof signUserSignedAction>[0]);
+  const res = await fetch(`${sim.httpUrl}/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: approve, nonce, signature }) });
+  assert.deepEqual(await res.json(), { status: 'ok', response: { type: 'default' } });
+
+  const client = new VenueClient({ wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, user: master, markets: ['BTC', 'xyz:GOLD'], reconcile: { intervalMs: 0 } });
+  t.after(() => client.stop());
+  const fills: UserFill[] = [];
+  const snaps: ReconcileSnapshot[] = [];
+  client.onUserFills((f) => fills.push(...f.fills));
+  client.onReconcile((s) => snaps.push(s));
+  client.start();
+  await until(() => client.readiness.tradingReady, 'ready with master subscriptions');
+  for (const e of client.subscriptions.entries) if ('user' in e.sub) assert.equal(e.sub.user, master);
+
+  const cloid = makeCloid('be', 5);
+  const ask = sim.exchange.bestBidAsk('xyz:GOLD').ask!.px;
+  const action = orderAction([orderWire({ asset: sim.exchange.assetId('xyz:GOLD')!, isBuy: true, px: formatPrice(ask * 1.01, 4, 'perp', 'up'), sz: '0.01', reduceOnly: false, tif: 'Ioc', cloid })]);
+  const n = Date.now();
+  const body = { action, nonce: n, signature: signL1Action({ privateKey: agentKey, action, nonce: n, isMainnet: true }) };
+  assert.equal(client.sendAction(body, { cloids: [cloid] }).outcome, 'sent');
+  await until(() => fills.some((f) => f.cloid === cloid), 'the agent’s fill arrives on the master’s channel');
+  client.reconcileNow();
+  await until(() => snaps.some((s) => s.reason === 'manual' && s.complete), 'reconciled');
+  const pos = snaps.at(-1)!.accounts.find((a) => a.dex === 'xyz')!.positions.find((p) => p.position.coin === 'xyz:GOLD');
+  assert.equal(pos?.position.szi, '0.01');
+  assert.equal(sim.exchange.position(agent, 'xyz:GOLD'), null, 'nothing is booked on the agent');
+});
+
+test('slow HTTP never stalls frame handling (reconciliation runs off the hot path)', async (t) => {
+  const signer = new TestSigner();
+  const u = defaultUniverse();
+  const sim = await startSim({
+    adminPort: null,
+    fund: { [signer.address]: 100_000 },
+    scheduler: fastScheduler(10),
+    tickMs: 500,
+    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => ['BTC', 'xyz:GOLD', 'xyz:TSLA'].includes(m.name)) },
+  });
+  t.after(() => sim.stop());
+  // An HTTP relay that holds every /info answer for 400 ms.
+  const target = new URL(sim.httpUrl);
+  let slow = false;
+  let slowAnswers = 0;
+  const relay = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        const out: Buffer[] = [];
+        r.on('data', (c) => out.push(c));
+        if (slow) slowAnswers++;
+        r.on('end', () => setTimeout(() => res.writeHead(r.statusCode ?? 500, r.headers).end(Buffer.concat(out)), slow ? 400 : 0));
+      });
+      up.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => relay.close(() => r())));
+  const client = new VenueClient({
+    wsUrl: sim.wsUrl,
+    httpUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    user: signer.address,
+    markets: ['BTC', 'xyz:GOLD', 'xyz:TSLA'],
+    reconcile: { intervalMs: 0 },
+  });
+  t.after(() => client.stop());
+  let frames = 0;
+  let reconciling = false;
+  let framesDuringReconcile = 0;
+  client.onBbo(() => {
+    frames++;
+    if (reconciling) framesDuringReconcile++;
+  });
+  client.onAssetCtx(() => {
+    if (reconciling) framesDuringReconcile++;
+  });
+  client.onReconcile(() => {
+    reconciling = false;
+  });
+  client.start();
+  await until(() => client.readiness.tradingReady, 'ready');
+  slow = true;
+  reconciling = true;
+  client.reconcileNow();
+  await until(() => !reconciling, 'slow reconciliation done', 10_000);
+  assert.ok(slowAnswers >= 4, 'the reconciliation went through the slow relay');
+  assert.ok(framesDuringReconcile > 0, 'market data kept flowing while HTTP was slow');
+  assert.ok(frames > 0);
+  await sleep(1);
+});
