@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.ts (or those named on the command line), prints the figures and
 // writes bench/results.json with the machine, the Node version and the date.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,6 +40,14 @@ for (const f of files) {
   await mod.default(recorder);
 }
 
+// A partial run (`npm run bench -- sign`) keeps the figures of the benchmarks it did not run.
+const resultsPath = join(here, 'results.json');
+if (only.length > 0 && existsSync(resultsPath)) {
+  const previous = JSON.parse(readFileSync(resultsPath, 'utf8')) as { figures?: Figure[] };
+  const fresh = new Set(figures.map((f) => f.name));
+  for (const f of previous.figures ?? []) if (!fresh.has(f.name)) figures.push(f);
+}
+
 const cpus = os.cpus();
 const results = {
   date: new Date().toISOString(),
@@ -48,5 +56,5 @@ const results = {
   figures,
   notes,
 };
-writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`wrote bench/results.json (${figures.length} figures)`);
