@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LatencyHistogram } from './dashboard/types.ts';
 
 // 5 µs … 1 s: the in-process path is budgeted at 150 µs p99; a post round trip is milliseconds.
 const LATENCY_BUCKETS_S = [5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 1.5e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -81,25 +82,64 @@ export class Metrics {
     this.journalQueue = gauge('journal_queue_rows', 'Journal rows queued and not yet written');
   }
 
+  // A synchronous copy of the latency distributions for the dashboard (prom-client only reads asynchronously).
+  private readonly latencyCounts = new Map<string, Float64Array>();
+
   private mark(name: string): void {
     this.written.add(name);
+  }
+
+  private keep(name: string, seconds: number): void {
+    let counts = this.latencyCounts.get(name);
+    if (!counts) this.latencyCounts.set(name, (counts = new Float64Array(LATENCY_BUCKETS_S.length + 1)));
+    let i = 0;
+    while (i < LATENCY_BUCKETS_S.length && seconds > LATENCY_BUCKETS_S[i]) i++;
+    counts[i]++;
+  }
+
+  /** Latency histograms as the dashboard draws them, with p50/p99 read from the buckets (upper bounds). */
+  latencySummary(): LatencyHistogram[] {
+    const out: LatencyHistogram[] = [];
+    for (const [name, counts] of this.latencyCounts) {
+      const total = counts.reduce((a, b) => a + b, 0);
+      const quantileUs = (q: number): number | null => {
+        if (total === 0) return null;
+        let acc = 0;
+        for (let i = 0; i < counts.length; i++) {
+          acc += counts[i];
+          if (acc >= q * total) return i < LATENCY_BUCKETS_S.length ? LATENCY_BUCKETS_S[i] * 1e6 : Number.POSITIVE_INFINITY;
+        }
+        return null;
+      };
+      out.push({
+        name,
+        buckets: Array.from(counts, (count, i) => ({ leUs: i < LATENCY_BUCKETS_S.length ? Math.round(LATENCY_BUCKETS_S[i] * 1e6 * 1000) / 1000 : Number.POSITIVE_INFINITY, count })),
+        p50Us: quantileUs(0.5),
+        p99Us: quantileUs(0.99),
+      });
+    }
+    return out;
   }
 
   // ---- latencies (ns) ----
   observeFrameToDecision(ns: number, kind: 'entry' | 'exit' | 'none' = 'none'): void {
     this.frameToDecision.observe({ kind }, ns / NS_PER_S);
+    this.keep('frame→decision', ns / NS_PER_S);
     this.mark('frame_to_decision_seconds');
   }
   observeDecisionToWire(ns: number, purpose: 'entry' | 'exit'): void {
     this.decisionToWire.observe({ purpose }, ns / NS_PER_S);
+    this.keep('decision→wire', ns / NS_PER_S);
     this.mark('decision_to_wire_seconds');
   }
   observeExitTriggerToFlatten(ns: number, reason: string): void {
     this.exitTriggerToFlatten.observe({ reason: reasonLabel(reason, this.redact) }, ns / NS_PER_S);
+    this.keep('exit trigger→flatten sent', ns / NS_PER_S);
     this.mark('exit_trigger_to_flatten_seconds');
   }
   observePostRoundTrip(ns: number, type: 'action' | 'info'): void {
     this.postRoundTrip.observe({ type }, ns / NS_PER_S);
+    this.keep(`post round trip (${type})`, ns / NS_PER_S);
     this.mark('post_round_trip_seconds');
   }
 

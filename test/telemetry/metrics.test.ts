@@ -55,6 +55,18 @@ describe('Metrics', () => {
     assert.match(text, /hip3_decision_to_wire_seconds_bucket\{le="0\.00005",purpose="entry"\} 1/);
   });
 
+  it('keeps a synchronous latency summary for the dashboard', () => {
+    const m = new Metrics();
+    for (let i = 0; i < 99; i++) m.observeDecisionToWire(30_000, 'entry'); // 30 µs → the ≤ 50 µs bucket
+    m.observeDecisionToWire(2_000_000, 'entry'); // 2 ms
+    const [h] = m.latencySummary();
+    assert.equal(h.name, 'decision→wire');
+    assert.equal(h.p50Us, 50);
+    assert.equal(h.p99Us, 50);
+    assert.equal(h.buckets.find((b) => b.leUs === 2500)?.count, 1);
+    assert.equal(h.buckets.reduce((a, b) => a + b.count, 0), 100);
+  });
+
   it('rejection reasons are bounded labels with secrets removed', async () => {
     assert.equal(reasonLabel('Order must have minimum value of $10. asset=110026'), 'Order must have minimum value of $N. asset=N');
     const m = new Metrics({ redact: (s) => s.replaceAll('topsecret', '[REDACTED]') });
