@@ -165,35 +165,67 @@ function scanInt(t: string, i: number): number {
   return i;
 }
 
-/** Scans a JSON string holding a decimal at i (just after the opening quote); -1 on anything unusual. */
-function scanDecimalString(t: string, i: number): number {
-  const q = t.indexOf('"', i);
-  if (q < 0) return -1;
-  const v = decimalAt(t, i, q);
-  if (Number.isNaN(v)) return -1; // NaN: not a plain decimal (or an escape): let the slow path judge
-  intValue = v;
-  return q;
+let scanEnd = 0;
+
+/**
+ * Parses a JSON string holding a decimal, starting just after its opening quote, in one pass (digits and
+ * the closing quote together). Sets scanEnd after the closing quote; NaN (scanEnd = -1) on anything but a
+ * plain decimal, e.g. an escape.
+ */
+function scanQuotedDecimal(t: string, start: number): number {
+  let i = start;
+  let neg = false;
+  if (t.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (;;) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0 && digits > 0) {
+      frac = 0;
+    } else if (c === 34) {
+      break;
+    } else {
+      scanEnd = -1; // includes NaN from reading past the end
+      return Number.NaN;
+    }
+    i++;
+  }
+  if (digits === 0 || frac === 0) {
+    scanEnd = -1;
+    return Number.NaN;
+  }
+  scanEnd = i + 1;
+  if (digits > 15) return Number(t.slice(start, i));
+  const v = frac > 0 ? m / (POW10[frac] as number) : m;
+  return neg ? -v : v;
 }
 
 const LV_PX = '{"px":"';
-const LV_SZ = '","sz":"';
-const LV_N = '","n":';
+const LV_SZ = ',"sz":"';
+const LV_N = ',"n":';
 
+/** Scans {"px":"…","sz":"…","n":N} at i into the lv* variables; returns the index after it or -1. */
 function scanLevel(t: string, i: number): number {
   if (!t.startsWith(LV_PX, i)) return -1;
   lvPxStart = i + LV_PX.length;
-  let j = scanDecimalString(t, lvPxStart);
-  if (j < 0) return -1;
-  lvPx = intValue;
-  lvPxEnd = j;
-  if (!t.startsWith(LV_SZ, j)) return -1;
-  lvSzStart = j + LV_SZ.length;
-  j = scanDecimalString(t, lvSzStart);
-  if (j < 0) return -1;
-  lvSz = intValue;
-  lvSzEnd = j;
-  if (!t.startsWith(LV_N, j)) return -1;
-  j = scanInt(t, j + LV_N.length);
+  lvPx = scanQuotedDecimal(t, lvPxStart);
+  if (scanEnd < 0) return -1;
+  lvPxEnd = scanEnd - 1;
+  if (!t.startsWith(LV_SZ, scanEnd)) return -1;
+  lvSzStart = scanEnd + LV_SZ.length;
+  lvSz = scanQuotedDecimal(t, lvSzStart);
+  if (scanEnd < 0) return -1;
+  lvSzEnd = scanEnd - 1;
+  if (!t.startsWith(LV_N, scanEnd)) return -1;
+  const j = scanInt(t, scanEnd + LV_N.length);
   if (j < 0 || t.charCodeAt(j) !== 125) return -1; // }
   lvN = intValue;
   return j + 1;
@@ -411,45 +443,55 @@ export function newActiveAssetCtxFrame(): ActiveAssetCtxFrame {
 
 const CTX_HEAD = '{"channel":"activeAssetCtx","data":{"coin":"';
 const CTX_OPEN = '","ctx":{';
-let scanEnd = 0;
 
-/** Scans `"key":"decimal"` at i; returns the number (NaN on mismatch) and sets scanEnd after the quote. */
+let valStart = 0; // start of the last value scanned by scanKey*Decimal (-1 for null); it ends at scanEnd - 1
+
+/** `"key":` then a quoted decimal; NaN with scanEnd = -1 on mismatch. */
 function scanKeyDecimal(t: string, i: number, keyToken: string): number {
-  if (!t.startsWith(keyToken, i)) return Number.NaN;
-  const s = i + keyToken.length;
-  const q = t.indexOf('"', s);
-  if (q < 0) return Number.NaN;
-  lvPxStart = s;
-  lvPxEnd = q;
-  scanEnd = q + 1;
-  return decimalAt(t, s, q);
-}
-
-/** Same, but the value may be null (returns NaN with lvPxStart = -1). A mismatch sets scanEnd = -1. */
-function scanKeyNullableDecimal(t: string, i: number, keyToken: string, nullToken: string): number {
-  if (t.startsWith(nullToken, i)) {
-    lvPxStart = -1;
-    scanEnd = i + nullToken.length;
+  if (!t.startsWith(keyToken, i)) {
+    scanEnd = -1;
     return Number.NaN;
   }
-  const v = scanKeyDecimal(t, i, keyToken);
-  if (Number.isNaN(v)) scanEnd = -1;
-  return v;
+  const j = i + keyToken.length;
+  if (t.charCodeAt(j) !== 34) {
+    scanEnd = -1;
+    return Number.NaN;
+  }
+  valStart = j + 1;
+  return scanQuotedDecimal(t, j + 1);
 }
 
-const K_FUNDING = '"funding":"';
-const K_OI = ',"openInterest":"';
-const K_PREV = ',"prevDayPx":"';
-const K_NTL = ',"dayNtlVlm":"';
-const K_PREMIUM = ',"premium":"';
-const K_PREMIUM_NULL = ',"premium":null';
-const K_ORACLE = ',"oraclePx":"';
-const K_MARK = ',"markPx":"';
-const K_MID = ',"midPx":"';
-const K_MID_NULL = ',"midPx":null';
-const K_IMPACT = ',"impactPxs":["';
-const K_IMPACT_NULL = ',"impactPxs":null';
-const K_BASE = ',"dayBaseVlm":"';
+/** `"key":` then a quoted decimal or null (NaN with valStart = -1). A mismatch sets scanEnd = -1. */
+function scanKeyNullableDecimal(t: string, i: number, keyToken: string): number {
+  if (!t.startsWith(keyToken, i)) {
+    scanEnd = -1;
+    return Number.NaN;
+  }
+  const j = i + keyToken.length;
+  const c = t.charCodeAt(j);
+  if (c === 34) {
+    valStart = j + 1;
+    return scanQuotedDecimal(t, j + 1);
+  }
+  if (c === 110 && t.charCodeAt(j + 1) === 117 && t.charCodeAt(j + 2) === 108 && t.charCodeAt(j + 3) === 108) {
+    valStart = -1;
+    scanEnd = j + 4;
+    return Number.NaN;
+  }
+  scanEnd = -1;
+  return Number.NaN;
+}
+
+const K_FUNDING = '"funding":';
+const K_OI = ',"openInterest":';
+const K_PREV = ',"prevDayPx":';
+const K_NTL = ',"dayNtlVlm":';
+const K_PREMIUM = ',"premium":';
+const K_ORACLE = ',"oraclePx":';
+const K_MARK = ',"markPx":';
+const K_MID = ',"midPx":';
+const K_IMPACT = ',"impactPxs":';
+const K_BASE = ',"dayBaseVlm":';
 
 /**
  * The strict scanner alone: true when `t` is exactly the venue's activeAssetCtx layout (keys in the
@@ -463,49 +505,49 @@ export function scanActiveAssetCtxInto(t: string, out: ActiveAssetCtxFrame): boo
   if (t.lastIndexOf('\\', coinEnd) >= coinStart) return false;
   if (!t.startsWith(CTX_OPEN, coinEnd)) return false;
   const funding = scanKeyDecimal(t, coinEnd + CTX_OPEN.length, K_FUNDING);
-  if (Number.isNaN(funding)) return false;
+  if (scanEnd < 0) return false;
   const openInterest = scanKeyDecimal(t, scanEnd, K_OI);
-  if (Number.isNaN(openInterest)) return false;
+  if (scanEnd < 0) return false;
   const prevDayPx = scanKeyDecimal(t, scanEnd, K_PREV);
-  if (Number.isNaN(prevDayPx)) return false;
+  if (scanEnd < 0) return false;
   const dayNtlVlm = scanKeyDecimal(t, scanEnd, K_NTL);
-  if (Number.isNaN(dayNtlVlm)) return false;
-  const premium = scanKeyNullableDecimal(t, scanEnd, K_PREMIUM, K_PREMIUM_NULL);
+  if (scanEnd < 0) return false;
+  const premium = scanKeyNullableDecimal(t, scanEnd, K_PREMIUM);
   if (scanEnd < 0) return false;
   const oraclePx = scanKeyDecimal(t, scanEnd, K_ORACLE);
-  if (Number.isNaN(oraclePx)) return false;
-  const oStart = lvPxStart;
-  const oEnd = lvPxEnd;
-  const markPx = scanKeyDecimal(t, scanEnd, K_MARK);
-  if (Number.isNaN(markPx)) return false;
-  const mStart = lvPxStart;
-  const mEnd = lvPxEnd;
-  const midPx = scanKeyNullableDecimal(t, scanEnd, K_MID, K_MID_NULL);
   if (scanEnd < 0) return false;
-  const midStart = lvPxStart;
-  const midEnd = lvPxEnd;
+  const oStart = valStart;
+  const oEnd = scanEnd - 1;
+  const markPx = scanKeyDecimal(t, scanEnd, K_MARK);
+  if (scanEnd < 0) return false;
+  const mStart = valStart;
+  const mEnd = scanEnd - 1;
+  const midPx = scanKeyNullableDecimal(t, scanEnd, K_MID);
+  if (scanEnd < 0) return false;
+  const midStart = valStart;
+  const midEnd = scanEnd - 1;
   let impactBidPx = Number.NaN;
   let impactAskPx = Number.NaN;
   let i = scanEnd;
-  if (t.startsWith(K_IMPACT_NULL, i)) {
-    i += K_IMPACT_NULL.length;
+  if (!t.startsWith(K_IMPACT, i)) return false;
+  i += K_IMPACT.length;
+  const c = t.charCodeAt(i);
+  if (c === 110) {
+    if (t.charCodeAt(i + 1) !== 117 || t.charCodeAt(i + 2) !== 108 || t.charCodeAt(i + 3) !== 108) return false;
+    i += 4;
   } else {
-    if (!t.startsWith(K_IMPACT, i)) return false;
-    i += K_IMPACT.length;
-    let q = t.indexOf('"', i);
-    if (q < 0) return false;
-    impactBidPx = decimalAt(t, i, q);
-    if (Number.isNaN(impactBidPx) || !t.startsWith('","', q)) return false;
-    i = q + 3;
-    q = t.indexOf('"', i);
-    if (q < 0) return false;
-    impactAskPx = decimalAt(t, i, q);
-    if (Number.isNaN(impactAskPx) || !t.startsWith('"]', q)) return false;
-    i = q + 2;
+    // ["bid","ask"]
+    if (c !== 91 || t.charCodeAt(i + 1) !== 34) return false;
+    impactBidPx = scanQuotedDecimal(t, i + 2);
+    if (scanEnd < 0 || t.charCodeAt(scanEnd) !== 44 || t.charCodeAt(scanEnd + 1) !== 34) return false;
+    impactAskPx = scanQuotedDecimal(t, scanEnd + 2);
+    if (scanEnd < 0 || t.charCodeAt(scanEnd) !== 93) return false;
+    i = scanEnd + 1;
   }
   const dayBaseVlm = scanKeyDecimal(t, i, K_BASE);
-  if (Number.isNaN(dayBaseVlm)) return false;
-  if (scanEnd + 3 !== t.length || !t.endsWith('}}}')) return false;
+  if (scanEnd < 0) return false;
+  const n = t.length;
+  if (scanEnd + 3 !== n || t.charCodeAt(n - 1) !== 125 || t.charCodeAt(n - 2) !== 125 || t.charCodeAt(n - 3) !== 125) return false;
   out.coin = sliceOr(out.coin, t, coinStart, coinEnd);
   out.funding = funding;
   out.openInterest = openInterest;
