@@ -104,6 +104,7 @@ export class Reconciler {
   private periodicTimer: TimerHandle | null = null;
   private retryTimer: TimerHandle | null = null;
   private stopped = false;
+  private readonly delayed = new Set<TimerHandle>();
   /** The one snapshot event per run. */
   onSnapshot: ((s: ReconcileSnapshot) => void) | null = null;
 
@@ -169,15 +170,20 @@ export class Reconciler {
 
   stop(): void {
     this.stopped = true;
-    for (const t of [this.periodicTimer, this.retryTimer]) if (t !== null) this.clock.clearTimeout(t);
+    for (const t of [this.periodicTimer, this.retryTimer, ...this.delayed]) if (t !== null) this.clock.clearTimeout(t);
     this.periodicTimer = this.retryTimer = null;
+    this.delayed.clear();
   }
 
   /** Asks for a run after `delayMs`; runs never overlap (one more is queued if one is in progress). */
   request(reason: ReconcileSnapshot['reason'], delayMs: number): void {
     if (this.stopped) return;
     if (delayMs > 0) {
-      this.clock.setTimeout(() => this.request(reason, 0), delayMs);
+      const h = this.clock.setTimeout(() => {
+        this.delayed.delete(h);
+        this.request(reason, 0);
+      }, delayMs);
+      this.delayed.add(h);
       return;
     }
     if (this.running) {

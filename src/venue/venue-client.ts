@@ -246,12 +246,13 @@ export class VenueClient {
     this.connection.start();
   }
 
+  /** Closes for good. Reconciliation stops first so the final unknowns do not schedule new work. */
   stop(): void {
+    this.reconciler?.stop();
+    this.readiness.stop();
     this.connection.stop();
     this.outbound.stop();
     this.posts.failAll();
-    this.readiness.stop();
-    this.reconciler?.stop();
   }
 
   // ---------------------------------------------------------------- event interface (one handler each)

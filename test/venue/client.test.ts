@@ -192,3 +192,21 @@ test('slow HTTP never stalls frame handling (reconciliation runs off the hot pat
   assert.ok(frames > 0);
   await sleep(1);
 });
+
+test('data arriving before the subscribe acks still makes markets ready (incident #5: the drain swallowed it)', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  t.after(() => new Promise<void>((r) => wss.close(() => r())));
+  wss.on('connection', (ws) => {
+    // Data first, acks only later (or never): readiness must not depend on the subscribe phase being over.
+    ws.send(BBO);
+    ws.send(
+      '{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding":"0","openInterest":"1","prevDayPx":"100","dayNtlVlm":"1","premium":null,"oraclePx":"100.7","markPx":"100.7","midPx":"100.75","impactPxs":null,"dayBaseVlm":"1"}}}',
+    );
+  });
+  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  t.after(() => client.stop());
+  client.start();
+  await until(() => client.readiness.isMarketReady('BTC'), 'BTC ready from data alone');
+  assert.equal(client.subscriptions.entries.filter((e) => e.hasData).length, 2);
+});
