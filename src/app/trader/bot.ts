@@ -192,6 +192,7 @@ export class Bot {
   private entriesStopped = false;
   private sessions = 0;
   private resolveStartup!: (r: StartupReconcileReport) => void;
+  private reconcileWaiters: (() => void)[] = [];
   private startupDone = false;
   private closed = false;
 
@@ -483,6 +484,9 @@ export class Bot {
       openOrders: s.openOrders.map((o) => ({ coin: o.coin, oid: o.oid, cloid: o.cloid })),
     };
     e.onReconcile(snap);
+    const waiters = this.reconcileWaiters;
+    this.reconcileWaiters = [];
+    for (const w of waiters) w();
     if (!this.startupDone) {
       this.startupDone = true;
       const orphanOrders = s.openOrders
@@ -716,6 +720,13 @@ export class Bot {
     this.stopEntries();
     if (this.mode !== 'trade' || this.masterAddress === null) return { flat: true, venuePositions: [], cancelled: 0, timedOut: false };
     const deadline = Date.now() + opts.timeoutMs;
+    // The venue is the truth: reconcile once more so a position the core has not heard of yet is adopted
+    // (and flattened) too; a failed or slow reconciliation does not hold the shutdown up for long.
+    if (this.venue.connection.isOpen) {
+      const reconciled = new Promise<void>((r) => this.reconcileWaiters.push(r));
+      this.venue.reconcileNow();
+      await Promise.race([reconciled, sleep(Math.min(3000, opts.timeoutMs / 3))]);
+    }
     if (opts.flatten && this.engine.positions().length > 0) this.engine.triggerHardStop('shutdown');
     let cancelled = 0;
     if (opts.cancel) cancelled = await this.cancelVenueOpenOrders().catch((err: unknown) => {

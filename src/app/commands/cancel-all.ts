@@ -1,0 +1,44 @@
+// `hip3 cancel-all`: the runbook's first step — cancel every open order of the master account (agent key from
+// HIP3_AGENT_KEY or account.agent_key_file). Exit 0 when nothing is left open, 1 otherwise, 2 on bad input.
+import type { Command } from 'commander';
+
+export interface RunbookCliOptions {
+  config?: string;
+  profile?: string;
+  network?: string;
+  url?: string;
+  master?: string;
+  dex: string[];
+}
+
+export function runbookOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'configuration with network, account.master_address, account.agent_key_file, markets.dexes')
+    .option('--profile <name>', 'configuration profile (mainnet, testnet, sim)')
+    .option('--network <name>', 'mainnet or testnet (overrides the configuration)')
+    .option('--url <url>', 'a venue URL such as hlsim\'s (overrides the configuration)')
+    .option('--master <address>', 'master account address (overrides account.master_address)')
+    .option('--dex <name>', 'dex to act on; repeatable (default: markets.dexes)', (v: string, prev: string[]) => [...prev, v], [] as string[]);
+}
+
+export function registerCancelAllCommand(program: Command): void {
+  runbookOptions(program.command('cancel-all').description('cancel every open order of the master account (emergency runbook)')).action(
+    async (o: RunbookCliOptions) => {
+      const { resolveTarget, loadCredentials, cancelAll } = await import('../modes/runbook.ts');
+      const { ConfigError } = await import('../config/load.ts');
+      let code = 0;
+      try {
+        const t = resolveTarget(o);
+        const creds = loadCredentials(t.cfg, o.master);
+        process.stdout.write(`cancel-all on ${t.label} for ${creds.master}, dexes ${t.dexes.map((d) => d || '""').join(', ')}\n`);
+        const r = await cancelAll(t, creds, (s) => process.stdout.write(`${s}\n`));
+        process.stdout.write(`cancelled ${r.cancelled} of ${r.found} open order(s)${r.errors.length > 0 ? `; errors:\n  ${r.errors.join('\n  ')}` : ''}\n`);
+        code = r.cancelled === r.found && r.errors.length === 0 ? 0 : 1;
+      } catch (err) {
+        process.stderr.write(`hip3 cancel-all: ${err instanceof Error ? err.message : String(err)}\n`);
+        code = err instanceof ConfigError ? 2 : 1;
+      }
+      process.stdout.write('', () => process.exit(code));
+    },
+  );
+}
