@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigError, CORE_KEY_MAP, defaultConfig, describeConfig, marketTuningFor, parseConfig, resolveConfigPath, resolveNetwork, toCoreConfig } from '../../src/app/config/index.ts';
+import { ConfigError, CORE_KEY_MAP, defaultConfig, describeConfig, marketTuningFor, parseConfig, recorderEnabled, resolveConfigPath, resolveNetwork, toCoreConfig } from '../../src/app/config/index.ts';
 import { defaultCoreConfig } from '../../src/core/config.ts';
 
 const EXAMPLE = readFileSync(new URL('../../config/example.toml', import.meta.url), 'utf8');
@@ -140,6 +140,13 @@ describe('helpers', () => {
     assert.deepEqual(resolveNetwork(d.network), { wsUrl: 'wss://api.hyperliquid-testnet.xyz/ws', httpUrl: 'https://api.hyperliquid-testnet.xyz', isMainnet: false });
     const sim = parseConfig('[network]\ntarget = "http://127.0.0.1:4000/"\n');
     assert.deepEqual(resolveNetwork(sim.network), { wsUrl: 'ws://127.0.0.1:4000/ws', httpUrl: 'http://127.0.0.1:4000', isMainnet: false });
+  });
+  it('the recorder is on by default in observe mode only', () => {
+    assert.equal(recorderEnabled(defaultConfig()), true);
+    const trade = `mode = "trade"\n[account]\nmaster_address = "0x${'3'.repeat(40)}"\n`;
+    assert.equal(recorderEnabled(parseConfig(trade)), false);
+    assert.equal(recorderEnabled(parseConfig(`${trade}[recorder]\nenabled = "on"\n`)), true);
+    assert.equal(recorderEnabled(parseConfig('[recorder]\nenabled = "off"\n')), false);
   });
   it('config path precedence: CLI, then HIP3_CONFIG, then none (incident #17)', () => {
     assert.equal(resolveConfigPath('a.toml', { HIP3_CONFIG: 'b.toml' }), 'a.toml');

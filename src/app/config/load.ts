@@ -219,3 +219,8 @@ export function resolveNetwork(network: AppConfig['network']): { wsUrl: string; 
   const isMainnet = network.signing_chain === 'auto' ? network.target === 'mainnet' : network.signing_chain === 'mainnet';
   return { wsUrl, httpUrl, isMainnet };
 }
+
+/** Whether the raw feed recorder runs: "auto" records in observe mode only. */
+export function recorderEnabled(cfg: AppConfig): boolean {
+  return cfg.recorder.enabled === 'on' || (cfg.recorder.enabled === 'auto' && cfg.mode === 'observe');
+}
