@@ -118,6 +118,7 @@ export class MarketRegistry {
   private byId = new Map<number, MarketSpec>();
   private readonly flags = new Map<string, ParamChange>();
   private timer: TimerHandle | null = null;
+  private refreshing = false;
   /** Called once per newly flagged market. */
   onParamChange: ((c: ParamChange) => void) | null = null;
   /** Called when a periodic refresh fails (the cached specs stay). */
@@ -162,24 +163,31 @@ export class MarketRegistry {
     return changes;
   }
 
+  /** Refreshes every `refreshMs` (default 5 min) until stop(). */
   startRefresh(): void {
-    const every = this.cfg.refreshMs ?? 300_000;
-    if (every <= 0 || this.timer !== null) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      this.refresh().then(
-        () => this.startRefresh(),
-        (err) => {
-          this.onRefreshError?.(err);
-          this.startRefresh();
-        },
-      );
-    }, every);
+    this.refreshing = true;
+    this.armRefresh();
   }
 
   stop(): void {
+    this.refreshing = false;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private armRefresh(): void {
+    const every = this.cfg.refreshMs ?? 300_000;
+    if (!this.refreshing || every <= 0 || this.timer !== null) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.refresh().then(
+        () => this.armRefresh(),
+        (err) => {
+          this.onRefreshError?.(err);
+          this.armRefresh();
+        },
+      );
+    }, every);
   }
 
   spec(name: string): MarketSpec | undefined {

@@ -121,6 +121,21 @@ export function dexesOfMarkets(markets: readonly string[]): string[] {
   return [...new Set(markets.map((m) => (m.includes(':') ? m.slice(0, m.indexOf(':')) : '')))];
 }
 
+/** cloids of an order action's orders (so an unknown outcome can be resolved without the caller listing them). */
+export function cloidsOf(signed: ExchangeRequest): string[] {
+  const a = signed.action as { type: string; orders?: Array<{ c?: string }> };
+  if (a.type !== 'order' || !Array.isArray(a.orders)) return [];
+  const out: string[] = [];
+  for (const o of a.orders) if (typeof o.c === 'string') out.push(o.c);
+  return out;
+}
+
+function prefixed(prefix: string, o: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'number') out[`${prefix}.${k}`] = v;
+  return out;
+}
+
 function isRetryableVenueError(message: string): boolean {
   return /^(429|5\d\d)\b/.test(message);
 }
@@ -316,7 +331,7 @@ export class VenueClient {
     if ((opts.requireReady ?? true) && !this.readiness.accountReady) return { outcome: 'notReady', id: 0 };
     const id = this.posts.allocateId();
     const text = postFrame(id, 'action', signed);
-    const cloids = opts.cloids ?? [];
+    const cloids = opts.cloids ?? (typeof signed === 'string' ? [] : cloidsOf(signed));
     const outcome = this.outbound.writeAction(text, () =>
       this.posts.track(id, 'action', this.actionTimeoutMs, { tag: opts.tag, cloids }, (r) => this.onActionResult(r, opts)),
     );
@@ -326,6 +341,21 @@ export class VenueClient {
   /** Info request (HTTP by default, WS post when configured or without HTTP); never call it from a frame handler and await. */
   info<T = unknown>(req: InfoRequest, via?: 'http' | 'ws'): Promise<T> {
     return this.infoClient.request<T>(req, via);
+  }
+
+  /** Every counter of the venue layer in one object (for telemetry). */
+  stats(): Record<string, number> {
+    return {
+      ...prefixed('conn', this.connection.stats),
+      ...prefixed('frames', this.counters),
+      ...prefixed('out', this.outbound.stats),
+      ...prefixed('posts', this.posts.stats),
+      ...prefixed('info', this.infoClient.stats),
+      postsInFlight: this.posts.inFlight,
+      queuedInfo: this.outbound.queuedInfo,
+      queuedControl: this.outbound.queuedControl,
+      unknownOrders: this.reconciler?.unknownCloids.length ?? 0,
+    };
   }
 
   /** Runs a reconciliation now (off the hot path); the snapshot arrives through onReconcile. */

@@ -340,7 +340,8 @@ describe('venue faults against hlsim', () => {
     r.knownCloids.add(c1).add(c2);
     const firstWritten = r.client.outbound.stats.actionsWritten;
     assert.equal(r.client.sendAction(restingOrder(r, 'xyz:TSLA', '0.05', c1), { cloids: [c1] }).outcome, 'sent');
-    assert.equal(r.client.sendAction(iocOrder(r, 'xyz:GOLD', true, '0.01', c2), { cloids: [c2] }).outcome, 'sent');
+    // No cloids listed: they are taken from the order action itself.
+    assert.equal(r.client.sendAction(iocOrder(r, 'xyz:GOLD', true, '0.01', c2)).outcome, 'sent');
     await until(() => r.results.length === 2, 'both timed out');
     assert.ok(r.results.every((p) => p.outcome.type === 'unknown' && p.outcome.reason === 'timeout'));
     await until(() => r.client.reconciler!.unknownCloids.length === 0, 'resolved');
@@ -356,6 +357,9 @@ describe('venue faults against hlsim', () => {
     assert.ok(goldFills.length >= 1);
     assert.equal(new Set(goldFills.map((f) => f.oid)).size, 1, 'one order for the cloid');
     assert.ok(r.sim.stats().postResponsesDropped >= 2);
+    const stats = r.client.stats();
+    assert.equal(stats['posts.timedOut'], 2);
+    assert.equal(stats.unknownOrders, 0);
   });
 
   test('a malformed frame, an error frame and an error payload are counted and survived', async (t) => {

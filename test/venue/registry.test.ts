@@ -7,6 +7,7 @@ import type { PerpMeta } from '../../src/protocol/wire.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { httpInfoTransport, InfoClient } from '../../src/venue/info.ts';
 import { MarketRegistry, type MetaSource, type ParamChange, RegistryError } from '../../src/venue/registry.ts';
+import { ManualClock, until } from './helpers.ts';
 
 describe('market registry (hlsim)', () => {
   let sim: SimHandle;
@@ -91,5 +92,33 @@ describe('market registry (hlsim)', () => {
   test('a meta answer that is not a meta refuses to start (no guessed asset ids)', async () => {
     const source: MetaSource = { perpDexs: () => info.perpDexs(), meta: async () => ({ universe: 'nope' }) as unknown as PerpMeta };
     await assert.rejects(new MarketRegistry(source, { dexes: ['xyz'], markets: ['xyz:GOLD'] }).discover(), RegistryError);
+  });
+
+  test('periodic refresh runs on the clock; a failed refresh keeps the cached specs', async () => {
+    const clock = new ManualClock();
+    let fail = false;
+    let metaCalls = 0;
+    const source: MetaSource = {
+      perpDexs: () => info.perpDexs(),
+      meta: async (dex) => {
+        metaCalls++;
+        if (fail) throw new Error('HTTP 503');
+        return info.meta(dex);
+      },
+    };
+    const reg = new MarketRegistry(source, { dexes: ['xyz'], markets: ['xyz:GOLD'], refreshMs: 60_000 }, clock);
+    await reg.discover();
+    const errors: unknown[] = [];
+    reg.onRefreshError = (e) => errors.push(e);
+    reg.startRefresh();
+    fail = true;
+    clock.advance(60_000);
+    await until(() => errors.length === 1, 'refresh failed');
+    assert.equal(reg.spec('xyz:GOLD')?.assetId, sim.exchange.assetId('xyz:GOLD'), 'cache kept');
+    fail = false;
+    clock.advance(60_000);
+    await until(() => metaCalls === 3, 'second refresh');
+    reg.stop();
+    assert.equal(clock.pending, 0);
   });
 });
