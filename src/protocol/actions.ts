@@ -4,7 +4,9 @@
 // changes the hash). Builders validate their input and throw ActionError; the signer then signs exactly
 // what it is given. They are on the hot path (frame → order): no copies beyond the literal, no regex
 // beyond one test per string field.
+import { isSpotAssetId } from './assets.ts';
 import { ActionError } from './errors.ts';
+import { isValidPrice, isValidSize } from './format.ts';
 
 export type Tif = 'Alo' | 'Ioc' | 'Gtc';
 /** A client order id: "0x" + 32 lowercase hex digits (16 bytes). */
@@ -160,6 +162,21 @@ export interface OrderWireInput {
   tif?: Tif;
   trigger?: { isMarket: boolean; triggerPx: string; tpsl: Tpsl };
   cloid?: string;
+  /**
+   * The market's szDecimals. When given, px (and triggerPx) must also be on the venue's price grid and sz
+   * on the lot grid (isValidPrice / isValidSize, spot or perp rules by asset id), so an unrounded number
+   * can never reach the wire (reference incident: a 28-digit size was once sent).
+   */
+  szDecimals?: number;
+}
+
+function checkGrid(o: OrderWireInput, szDecimals: number): void {
+  const kind = isSpotAssetId(o.asset) ? 'spot' : 'perp';
+  if (!isValidPrice(o.px, szDecimals, kind)) throw new ActionError('bad_price', `px ${o.px} is not on the ${kind} price grid for szDecimals ${szDecimals}`);
+  if (o.trigger !== undefined && !isValidPrice(o.trigger.triggerPx, szDecimals, kind)) {
+    throw new ActionError('bad_price', `triggerPx ${o.trigger.triggerPx} is not on the ${kind} price grid for szDecimals ${szDecimals}`);
+  }
+  if (!isValidSize(o.sz, szDecimals)) throw new ActionError('bad_size', `sz ${o.sz} has more than ${szDecimals} decimals`);
 }
 
 /** Builds one order wire object {a,b,p,s,r,t,c?} after validating every field. */
@@ -179,6 +196,7 @@ export function orderWire(o: OrderWireInput): OrderWire {
     if (tif !== 'Ioc' && tif !== 'Alo' && tif !== 'Gtc') throw new ActionError('bad_order_type', `tif ${JSON.stringify(tif)} is not Alo, Ioc or Gtc`);
     t = { limit: { tif } };
   }
+  if (o.szDecimals !== undefined) checkGrid(o, o.szDecimals);
   const b = o.isBuy === true;
   const r = o.reduceOnly === true;
   if (o.cloid === undefined) return { a: o.asset, b, p: o.px, s: o.sz, r, t };

@@ -1029,7 +1029,12 @@ export type WsParseResult =
   | { kind: 'greeting' }
   /** Valid JSON on a channel this module does not model (e.g. webData2): forward or ignore. */
   | { kind: 'unknown'; channel: string; data: unknown }
-  | { kind: 'error'; error: WireParseError };
+  /**
+   * Not a valid frame. When the text was JSON with a channel, `channel` and the parsed `data` are kept so
+   * a caller can salvage the valid elements of an array channel (partitionOrderUpdates, partitionFills)
+   * instead of losing a whole batch to one bad element.
+   */
+  | { kind: 'error'; error: WireParseError; channel?: string; data?: unknown };
 
 const GREETING: WsParseResult = Object.freeze({ kind: 'greeting' });
 
@@ -1048,7 +1053,7 @@ export function parseWsMessage(text: string): WsParseResult {
   }
   const channel = msg.channel;
   const r = guard(() => checkWsData(channel, msg.data));
-  if (r instanceof WireParseError) return { kind: 'error', error: r };
+  if (r instanceof WireParseError) return { kind: 'error', error: r, channel, data: msg.data };
   if (!r) return { kind: 'unknown', channel, data: msg.data };
   return { kind: 'message', message: msg as unknown as WsMessage };
 }
@@ -1139,6 +1144,36 @@ export function parseOrderUpdates(json: unknown): WsOrderUpdate[] | WireParseErr
     for (let i = 0; i < a.length; i++) checkOrderUpdate(a[i], `orderUpdates[${i}]`);
     return a as unknown as WsOrderUpdate[];
   });
+}
+
+/** Splits an array into the elements that pass `check` and the errors of those that do not. */
+function partition<T>(json: unknown, name: string, check: (x: unknown, path: string) => void): { valid: T[]; invalid: WireParseError[] } {
+  const valid: T[] = [];
+  const invalid: WireParseError[] = [];
+  if (!Array.isArray(json)) {
+    invalid.push(new WireParseError('bad_shape', name, `${name}: expected an array`));
+    return { valid, invalid };
+  }
+  for (let i = 0; i < json.length; i++) {
+    const x: unknown = json[i];
+    const r = guard(() => check(x, `${name}[${i}]`));
+    if (r instanceof WireParseError) invalid.push(r);
+    else valid.push(x as T);
+  }
+  return { valid, invalid };
+}
+
+/**
+ * Salvage for an `orderUpdates` frame rejected by parseWsMessage: the elements that are valid on their
+ * own, and one error per bad element (each bad update should be resolved through orderStatus).
+ */
+export function partitionOrderUpdates(data: unknown): { valid: WsOrderUpdate[]; invalid: WireParseError[] } {
+  return partition<WsOrderUpdate>(data, 'orderUpdates', checkOrderUpdate);
+}
+
+/** Salvage for fills (userFills `data.fills`, user-event `fills`): valid fills and one error per bad one. */
+export function partitionFills(fills: unknown): { valid: UserFill[]; invalid: WireParseError[] } {
+  return partition<UserFill>(fills, 'fills', checkFill);
 }
 
 export function parseUserEvent(json: unknown): WsUserEvent | WireParseError {

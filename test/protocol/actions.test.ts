@@ -164,6 +164,23 @@ describe('orderWire / orderAction', () => {
     for (const cloid of ['0x1', '0x' + 'g'.repeat(32), '1'.repeat(34), `0x${'0'.repeat(33)}`]) rejects(() => orderWire({ ...base, cloid }), 'bad_cloid');
   });
 
+  test('with szDecimals, px/triggerPx/sz must be on the market grid (spot vs perp by asset id)', () => {
+    assert.equal(orderWire({ ...base, szDecimals: 2 }).p, '12.345');
+    rejects(() => orderWire({ ...base, px: '12.3456', szDecimals: 2 }), 'bad_price'); // 6 significant figures
+    rejects(() => orderWire({ ...base, px: '1.23456', szDecimals: 2 }), 'bad_price'); // 5 decimals > 6 − 2
+    rejects(() => orderWire({ ...base, sz: '3.123', szDecimals: 2 }), 'bad_size');
+    rejects(() => orderWire({ ...base, sz: '0.1928733304402333767298326824', szDecimals: 2 }), 'bad_size');
+    assert.equal(orderWire({ ...base, px: '123456', szDecimals: 2 }).p, '123456'); // integers always allowed
+    // 0.000123 has 6 decimals: allowed for spot (8 − 2), not for a perp or a HIP-3 perp (6 − 2).
+    assert.equal(orderWire({ ...base, asset: 10000, px: '0.000123', szDecimals: 2 }).p, '0.000123');
+    rejects(() => orderWire({ ...base, asset: 110000, px: '0.000123', szDecimals: 2 }), 'bad_price');
+    rejects(() => orderWire({ ...base, asset: 3, px: '0.000123', szDecimals: 2 }), 'bad_price');
+    rejects(
+      () => orderWire({ ...base, tif: undefined, trigger: { isMarket: true, triggerPx: '12.3456', tpsl: 'sl' }, szDecimals: 2 }),
+      'bad_price',
+    );
+  });
+
   test('validation: other builders', () => {
     rejects(() => updateLeverageAction(0, true, 0), 'bad_leverage');
     rejects(() => updateLeverageAction(0, true, 2.5), 'bad_leverage');

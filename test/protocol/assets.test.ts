@@ -225,6 +225,27 @@ describe('AssetTable', () => {
     assert.throws(() => AssetTable.fromAllPerpMetas(perpDexs, [m(['xyz:A', 'flx:B'])]), assetError('bad_meta'));
   });
 
+  test('ids come from the meta order, never from perpDexs\' alphabetical lists (reference incident #16)', () => {
+    // The reference bot's production xyz universe (meta order); SILVER 110026 and RIVN 110027 were swapped
+    // when ids were taken from an alphabetical list.
+    const universe =
+      'XYZ100 TSLA NVDA GOLD HOOD INTC PLTR COIN META AAPL MSFT ORCL GOOGL AMZN AMD MU SNDK MSTR CRCL NFLX COST LLY SKHX TSM JPY EUR SILVER RIVN BABA CL COPPER NATGAS URANIUM ALUMINIUM SMSN PLATINUM USAR CRWV URNM PALLADIUM DXY GME'.split(' ');
+    const alphabetical = [...universe].sort();
+    const dexs = structuredClone(perpDexsJson) as { assetToStreamingOiCap: [string, string][] }[];
+    (dexs[1] as { assetToStreamingOiCap: [string, string][] }).assetToStreamingOiCap = alphabetical.map((c) => [`xyz:${c}`, '1000000.0']);
+    const t = AssetTable.build(ok(parsePerpDexs(dexs)), [
+      { dex: 'xyz', meta: { universe: universe.map((c) => ({ name: `xyz:${c}`, szDecimals: 2, maxLeverage: 10 })) } },
+    ]);
+    assert.equal(t.byName('xyz:SILVER').assetId, 110026);
+    assert.equal(t.byName('xyz:RIVN').assetId, 110027);
+    assert.equal(t.byName('xyz:CL').assetId, 110029);
+    assert.equal(t.byName('xyz:GOLD').assetId, 110003);
+    assert.equal(t.byId(110041).name, 'xyz:GME');
+    universe.forEach((c, i) => {
+      assert.equal(t.byId(110000 + i).name, `xyz:${c}`);
+    });
+  });
+
   test('the real allDexsAssetCtxs capture: every dex has a table slot and ids are unique', () => {
     const all = fixture('ws_all_dexs_asset_ctxs.json') as { data: WsAllDexsAssetCtxs };
     // Synthesise metas with the real per-dex asset counts (names are placeholders).

@@ -29,6 +29,8 @@ import {
   parseOpenOrders,
   parseOrderStatusResponse,
   parseOrderUpdates,
+  partitionFills,
+  partitionOrderUpdates,
   parsePostResponse,
   parseUserEvent,
   parseUserFills,
@@ -253,6 +255,26 @@ describe('parseWsMessage on real frames', () => {
     assert.equal(message(parseWsMessage(ch)).channel, 'clearinghouseState');
     const oo = JSON.stringify({ channel: 'openOrders', data: { dex: 'xyz', user: '0x1', orders: [frontendOrder] } });
     assert.equal(message(parseWsMessage(oo)).channel, 'openOrders');
+  });
+
+  test('orderUpdates: an empty array is valid; one bad element rejects the frame but the rest can be salvaged', () => {
+    const empty = message(parseWsMessage('{"channel":"orderUpdates","data":[]}'));
+    assert.ok(empty.channel === 'orderUpdates' && empty.data.length === 0);
+    const good = { order: openOrder, status: 'filled', statusTimestamp: 2 };
+    const bad = { order: { ...openOrder, oid: 'x' }, status: 'canceled', statusTimestamp: 3 };
+    const r = parseWsMessage(JSON.stringify({ channel: 'orderUpdates', data: [good, bad, good] }));
+    assert.ok(r.kind === 'error' && r.channel === 'orderUpdates' && r.error.path === 'data[1].order.oid');
+    const { valid, invalid } = partitionOrderUpdates(r.data);
+    assert.equal(valid.length, 2);
+    assert.equal(invalid.length, 1);
+    assert.equal(invalid[0]?.path, 'orderUpdates[1].order.oid');
+    assert.equal(partitionOrderUpdates({}).invalid.length, 1);
+    const fills = partitionFills([fill, { ...fill, px: 1 }, fill]);
+    assert.equal(fills.valid.length, 2);
+    assert.equal(fills.invalid[0]?.path, 'fills[1].px');
+    // Not JSON: nothing to salvage.
+    const nj = parseWsMessage('{"channel":"orderUpdates","data":[');
+    assert.ok(nj.kind === 'error' && nj.channel === undefined);
   });
 
   test('subscription acks, pong, error channel', () => {
