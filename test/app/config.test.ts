@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
-import { ConfigError, CORE_KEY_MAP, defaultConfig, describeConfig, marketTuningFor, parseConfig, recorderEnabled, resolveConfigPath, resolveNetwork, toCoreConfig } from '../../src/app/config/index.ts';
+import { ConfigError, CORE_KEY_MAP, defaultConfig, describeConfig, globToRegExp, marketSelection, marketTuningFor, parseConfig, recorderEnabled, resolveConfigPath, resolveNetwork, toCoreConfig } from '../../src/app/config/index.ts';
 import { defaultCoreConfig } from '../../src/core/config.ts';
 
 const EXAMPLE = readFileSync(new URL('../../config/example.toml', import.meta.url), 'utf8');
@@ -147,6 +147,17 @@ describe('helpers', () => {
     assert.equal(recorderEnabled(parseConfig(trade)), false);
     assert.equal(recorderEnabled(parseConfig(`${trade}[recorder]\nenabled = "on"\n`)), true);
     assert.equal(recorderEnabled(parseConfig('[recorder]\nenabled = "off"\n')), false);
+  });
+  it('market selection: exact names, globs, excludes', () => {
+    const sel = marketSelection(parseConfig('[markets]\ndexes = ["xyz", "flx"]\ninclude = ["xyz:GOLD", "flx:*", "xyz:S?LVER"]\nexclude = ["flx:TEST*"]\n'));
+    assert.deepEqual(sel.dexes, ['xyz', 'flx']);
+    assert.deepEqual(sel.markets, ['xyz:GOLD']);
+    assert.ok(sel.marketPatterns.some((p) => p.test('flx:OIL')));
+    assert.ok(sel.marketPatterns.some((p) => p.test('xyz:SILVER')));
+    assert.ok(!sel.marketPatterns.some((p) => p.test('xyz:GOLDX') || p.test('xyzXGOLD')));
+    assert.equal(sel.isExcluded('flx:TESTCOIN'), true);
+    assert.equal(sel.isExcluded('flx:OIL'), false);
+    assert.equal(globToRegExp('a.b*').test('aXb'), false, 'dots are literal');
   });
   it('config path precedence: CLI, then HIP3_CONFIG, then none (incident #17)', () => {
     assert.equal(resolveConfigPath('a.toml', { HIP3_CONFIG: 'b.toml' }), 'a.toml');

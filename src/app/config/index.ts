@@ -4,3 +4,4 @@ export * from './schema.ts';
 export * from './secrets.ts';
 export * from './core.ts';
 export * from './describe.ts';
+export * from './markets.ts';
