@@ -8,13 +8,28 @@ import { PrivateKeyError } from './signer/types.ts';
 /** A private key as 0x-prefixed (or bare) hex of 32 bytes, or the 32 bytes themselves. */
 export type PrivateKeyInput = string | Uint8Array;
 
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+// Hex digits of every byte value as ASCII codes, and a reused output buffer: hex is written as bytes and
+// decoded once into a flat string (string concatenation would allocate a rope node per byte).
+const HEX_ASCII = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_ASCII[2 * i] = '0123456789abcdef'.charCodeAt(i >> 4);
+  HEX_ASCII[2 * i + 1] = '0123456789abcdef'.charCodeAt(i & 15);
+}
+let hexOut = Buffer.alloc(2 + 2 * 64);
 
 /** Lowercase hex of `bytes` with a 0x prefix. */
 export function bytesToHex(bytes: Uint8Array): string {
-  let out = '0x';
-  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]];
-  return out;
+  const len = 2 + 2 * bytes.length;
+  if (hexOut.length < len) hexOut = Buffer.alloc(len);
+  const out = hexOut;
+  out[0] = 0x30; // '0'
+  out[1] = 0x78; // 'x'
+  for (let i = 0, o = 2; i < bytes.length; i++, o += 2) {
+    const b = bytes[i] << 1;
+    out[o] = HEX_ASCII[b];
+    out[o + 1] = HEX_ASCII[b + 1];
+  }
+  return out.toString('latin1', 0, len);
 }
 
 function hexNibble(c: number): number {
