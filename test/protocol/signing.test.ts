@@ -301,3 +301,19 @@ test('private keys: parsed once and cached, either case and prefix accepted, inv
   assert.throws(() => parsePrivateKey(new Uint8Array(31)), PrivateKeyError);
   assert.equal(bytesToHex(new Uint8Array([0, 1, 0xab])), '0x0001ab');
 });
+
+test('property: bytesToHex/hexToBytes round-trip at any length (the hex buffer grows past 64 bytes)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+      const h = bytesToHex(b);
+      assert.equal(h, `0x${Buffer.from(b).toString('hex')}`);
+      if (b.length > 0) assert.deepEqual(hexToBytes(h), b);
+      return true;
+    }),
+    { numRuns: 300, seed: 5 },
+  );
+  assert.equal(bytesToHex(new Uint8Array(0)), '0x');
+  assert.equal(hexToBytes('0xabc', 4)?.join(','), '0,0,10,188');
+  assert.equal(hexToBytes('0x'), undefined);
+  assert.equal(hexToBytes('0xzz'), undefined);
+});
