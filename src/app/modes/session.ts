@@ -102,7 +102,7 @@ export interface Session {
 function startStatusLine(bot: Bot, out: NodeJS.WriteStream, intervalMs: number): () => void {
   if (intervalMs <= 0) return () => {};
   const tty = out.isTTY === true;
-  const every = tty ? intervalMs : Math.max(intervalMs, 5000);
+  const every = tty ? intervalMs : Math.max(intervalMs, 3000);
   let lastLen = 0;
   const t = setInterval(() => {
     let line = formatStatusLine(bot.statusSnapshot());

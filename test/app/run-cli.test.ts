@@ -1,0 +1,230 @@
+// `hip3 run` end to end against an hlsim started in this process: configuration errors exit 2 naming the key;
+// observe mode records signals, follow-ups and the raw feed and trades nothing; trade mode with the agent key
+// from HIP3_AGENT_KEY flattens on SIGTERM and exits 0; the key never appears in stdout/stderr, the log file,
+// the journal or /metrics.
+import assert from 'node:assert/strict';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { type SimHandle, startSim } from '../../src/sim/index.ts';
+import { approveAgent, newAccount, runCli, sleep, startCli, tempDir } from './cli-helpers.ts';
+
+function writeConfig(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function paths(dir: string): string {
+  return `[journal]
+path = ${JSON.stringify(join(dir, 'journal.sqlite'))}
+follow_up_offsets_ms = [300, 1000, 2000]
+
+[recorder]
+dir = ${JSON.stringify(join(dir, 'feed'))}
+
+[metrics]
+port = 0
+
+[dashboard]
+enabled = false
+
+[logging]
+file = ${JSON.stringify(join(dir, 'hip3.log'))}
+status_interval_ms = 500
+`;
+}
+
+describe('hip3 run: configuration errors exit 2 naming the key', () => {
+  const cases: { name: string; toml: string; key: RegExp; env?: Record<string, string>; keyFileMode?: number }[] = [
+    { name: 'unknown key', toml: '[detector]\nmin_net_edge = 3\n', key: /detector\.min_net_edge/ },
+    { name: 'wrong type', toml: '[sizing]\nalpha = "lots"\n', key: /sizing\.alpha/ },
+    { name: 'out of range', toml: '[sizing]\nmax_order_notional_usd = 5\n', key: /sizing\.max_order_notional_usd/ },
+    { name: 'bad network', toml: '[network]\ntarget = "moon"\n', key: /network\.target/ },
+    { name: 'trade mode without master', toml: 'mode = "trade"\n', key: /account\.master_address/ },
+    {
+      name: 'trade mode without a key',
+      toml: 'mode = "trade"\n[account]\nmaster_address = "0x1111111111111111111111111111111111111111"\n',
+      key: /account\.agent_key_file.*HIP3_AGENT_KEY/,
+    },
+    {
+      name: 'key file readable by others',
+      toml: 'mode = "trade"\n[account]\nmaster_address = "0x1111111111111111111111111111111111111111"\nagent_key_file = "KEYFILE"\n',
+      key: /account\.agent_key_file.*mode 0644/,
+      keyFileMode: 0o644,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async (t) => {
+      const dir = tempDir(t);
+      let toml = c.toml;
+      if (c.keyFileMode !== undefined) {
+        const keyFile = join(dir, 'agent.key');
+        writeFileSync(keyFile, `${newAccount().agentKey}\n`);
+        chmodSync(keyFile, c.keyFileMode);
+        toml = toml.replace('KEYFILE', keyFile);
+      }
+      const r = await runCli(['run', '--config', writeConfig(dir, 'bad.toml', toml)], { env: c.env });
+      assert.equal(r.code, 2, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, c.key);
+    });
+  }
+
+  it('a private key inside the configuration is refused without echoing it', async (t) => {
+    const dir = tempDir(t);
+    const key = newAccount().agentKey;
+    const r = await runCli(['run', '--config', writeConfig(dir, 'k.toml', `[account]\nagent_key_file = "${key}"\n`)]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /account\.agent_key_file.*private key/);
+    assert.ok(!r.stderr.includes(key.slice(2)) && !r.stdout.includes(key.slice(2)));
+  });
+});
+
+describe('hip3 run against hlsim', () => {
+  let sim: SimHandle;
+  const account = newAccount();
+  before(async () => {
+    sim = await startSim({ port: 0, adminPort: null, seed: 5, scenario: 'jumpy', fund: { [account.master]: 5000 }, isMainnet: false });
+    await approveAgent(sim.httpUrl, account, false);
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  it('a configured market that does not exist stops the start with exit 2 naming markets.include', async (t) => {
+    const dir = tempDir(t);
+    const cfg = writeConfig(dir, 'c.toml', `[network]\ntarget = "${sim.httpUrl}"\n[markets]\ninclude = ["xyz:GOLD", "xyz:NOPE"]\n${paths(dir)}`);
+    const r = await runCli(['run', '--config', cfg, '--duration', '1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /markets\.include.*xyz:NOPE/);
+  });
+
+  it('observe mode: effective config and asset ids at startup; signals, follow-ups and the raw feed recorded; nothing traded', async (t) => {
+    const dir = tempDir(t);
+    const cfg = writeConfig(
+      dir,
+      'observe.toml',
+      `mode = "observe"
+[network]
+target = "${sim.httpUrl}"
+[markets]
+include = ["xyz:*"]
+exclude = ["xyz:XYZ100"]
+[detector]
+taker_fee_bps = 9
+basis_warmup_ms = 1500
+quote_lag_min_ms = 0
+quote_lag_max_ms = 1500
+${paths(dir)}`,
+    );
+    const r = await runCli(['run', '--config', cfg, '--duration', '9'], { timeoutMs: 45_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /mode observe/);
+    assert.match(r.stdout, /taker_fee_bps = 9/);
+    assert.match(r.stdout, /xyz:GOLD\s+110003\s+4/);
+    assert.ok(!/xyz:XYZ100\s+110000/.test(r.stdout), 'excluded market listed');
+    assert.match(r.stdout, /market data flowing \(observe mode/);
+    const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
+    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    try {
+      assert.ok(n('SELECT COUNT(*) AS n FROM signals') > 0, 'no signal recorded');
+      assert.ok(n("SELECT COUNT(*) AS n FROM signals WHERE decision = 'observed'") > 0, 'no would-be entry recorded as observed');
+      assert.equal(n("SELECT COUNT(*) AS n FROM signals WHERE decision = 'entered'"), 0);
+      assert.ok(n('SELECT COUNT(*) AS n FROM follow_ups') > 0, 'no follow-up recorded');
+      assert.ok(n('SELECT COUNT(DISTINCT offset_ms) AS n FROM follow_ups') >= 2);
+      assert.equal(n('SELECT COUNT(*) AS n FROM orders'), 0);
+      assert.equal(n("SELECT COUNT(*) AS n FROM runs WHERE mode = 'observe' AND simulated = 1"), 1);
+      const sig = db.prepare('SELECT verdicts_json, inputs_json FROM signals LIMIT 1').get() as { verdicts_json: string; inputs_json: string };
+      assert.ok(JSON.parse(sig.verdicts_json).length > 0);
+      assert.ok(typeof JSON.parse(sig.inputs_json).oraclePx === 'number');
+    } finally {
+      db.close();
+    }
+    const files = readdirSync(join(dir, 'feed'));
+    assert.equal(files.length, 1);
+    const lines = gunzipSync(readFileSync(join(dir, 'feed', files[0]))).toString('utf8').trim().split('\n');
+    assert.ok(lines.length > 50);
+    assert.ok(lines.some((l) => /^\d{19} \{"channel":"bbo"/.test(l)));
+    assert.ok(lines.some((l) => /^\d{19} \{"channel":"activeAssetCtx"/.test(l)));
+    assert.equal(sim.exchange.position(account.master, 'xyz:GOLD'), null);
+  });
+
+  it('trade mode: SIGTERM flattens the position and exits 0; the agent key never leaks', async (t) => {
+    const dir = tempDir(t);
+    // Entries impossible (threshold far beyond any dislocation) and every exit rule off: the position the test
+    // opens can only be closed by the shutdown sequence.
+    const cfg = writeConfig(
+      dir,
+      'trade.toml',
+      `mode = "trade"
+[network]
+target = "${sim.httpUrl}"
+reconcile_interval_ms = 2000
+[account]
+master_address = "${account.master}"
+[markets]
+include = ["xyz:GOLD", "xyz:SILVER", "xyz:TSLA"]
+[detector]
+min_net_edge_bps = 5000
+[exits]
+threshold_bps = 0
+min_holding_ms = 3600000
+time_stop_ms = 0
+oracle_reversal_bps = 0
+[hard_stop]
+max_consecutive_losses = 100
+${paths(dir)}`,
+    );
+    const bot = startCli(['run', '--config', cfg], { env: { HIP3_AGENT_KEY: account.agentKey } });
+    t.after(() => {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    });
+    await bot.waitFor(/trading READY/);
+    const metricsUrl = (await bot.waitFor(/metrics\s+(http:\S+)/))[1];
+
+    // A position the bot did not open (a manual trade on the same account): it must be flattened on shutdown.
+    const { ask } = sim.exchange.bestBidAsk('xyz:GOLD');
+    assert.ok(ask !== undefined);
+    const sz = (Math.ceil((30 / ask.px) * 1e4) / 1e4).toFixed(4);
+    const st = sim.exchange.internalPlaceOrders(account.master, [{ coin: 'xyz:GOLD', isBuy: true, px: (ask.px * 1.01).toFixed(1), sz, tif: 'Ioc' }]);
+    assert.ok('filled' in st[0], JSON.stringify(st));
+    assert.ok((sim.exchange.position(account.master, 'xyz:GOLD')?.szi ?? 0) > 0);
+    for (let i = 0; i < 120 && !/xyz:GOLD long/.test(bot.stdout()); i++) await sleep(100);
+    assert.match(bot.stdout(), /xyz:GOLD long/, 'the bot never showed the position');
+
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.match(metrics, /hip3_frames_total/);
+
+    bot.child.kill('SIGTERM');
+    const r = await bot.done;
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /SIGTERM: stopping entries/);
+    assert.match(r.stdout, /shutdown: flat at the venue/);
+    const pos = sim.exchange.position(account.master, 'xyz:GOLD');
+    assert.ok(pos === null || pos.szi === 0, `still holding ${JSON.stringify(pos)}`);
+
+    const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
+    try {
+      const flattens = db.prepare("SELECT COUNT(*) AS n FROM orders WHERE reduce_only = 1 AND market = 'xyz:GOLD'").get() as { n: number };
+      assert.ok(flattens.n >= 1);
+      const hs = db.prepare("SELECT COUNT(*) AS n FROM hard_stops WHERE reason LIKE '%shutdown%'").get() as { n: number };
+      assert.ok(hs.n >= 1);
+    } finally {
+      db.close();
+    }
+
+    // The key, in any case, with or without 0x, is nowhere.
+    const bare = account.agentKey.slice(2).toLowerCase();
+    const haystacks: [string, string][] = [
+      ['stdout', r.stdout],
+      ['stderr', r.stderr],
+      ['log', readFileSync(join(dir, 'hip3.log'), 'utf8')],
+      ['metrics', metrics],
+    ];
+    for (const f of readdirSync(dir)) if (f.startsWith('journal.sqlite')) haystacks.push([f, readFileSync(join(dir, f)).toString('latin1')]);
+    for (const [name, text] of haystacks) assert.ok(!text.toLowerCase().includes(bare), `agent key found in ${name}`);
+    assert.ok(haystacks.length >= 5);
+  });
+});
