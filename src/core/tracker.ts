@@ -98,6 +98,8 @@ export interface MarketBook {
   reconciledThroughMs: number;
   /** When a position first appeared from a venue report before any fill (0 = none). */
   provisionalOpenedAtMs: number;
+  /** Orders of `active` whose reported fills exceed their seen fills (0 → position = fillSz, no scan). */
+  awaiting: number;
 }
 
 export interface TrackerListener {
@@ -160,6 +162,7 @@ export class OrderTracker {
       active: new Set(),
       reconciledThroughMs: 0,
       provisionalOpenedAtMs: 0,
+      awaiting: 0,
     };
     this.books.set(coin, b);
     return b;
@@ -189,7 +192,7 @@ export class OrderTracker {
   }
 
   positionOf(b: MarketBook): number {
-    if (b.active.size === 0) return b.fillSz;
+    if (b.awaiting === 0) return b.fillSz; // hot path: no provisional fills, no iteration
     let p = b.fillSz;
     for (const c of b.active) {
       const o = this.orders.get(c);
@@ -198,6 +201,15 @@ export class OrderTracker {
       if (extra > 0) p += o.isBuy ? extra : -extra;
     }
     return roundLots(p, b.szDecimals);
+  }
+
+  private recountAwaiting(b: MarketBook): void {
+    let n = 0;
+    for (const c of b.active) {
+      const o = this.orders.get(c);
+      if (o !== undefined && o.reportedFilledSz > o.fillsSz + 1e-12) n++;
+    }
+    b.awaiting = n;
   }
 
   /** Remaining size of non-terminal, non-reduce-only orders of the market. */
@@ -315,6 +327,7 @@ export class OrderTracker {
       this.orders.set(o.cloid, o);
       b.active.add(o.cloid);
     }
+    if (b !== undefined) this.recountAwaiting(b);
     if (b === undefined || b.fillSz !== 0 || b.provisionalOpenedAtMs !== 0 || o.reduceOnly) return;
     // a position exists from this moment, before its userFill: start its clocks now (exits, L4)
     b.provisionalOpenedAtMs = nowMs;
@@ -396,7 +409,7 @@ export class OrderTracker {
       this.rememberTid(f.tid);
       const b = this.books.get(f.coin);
       if (b === undefined) continue; // not one of our markets
-      const order = this.find(f.cloid) ?? this.byOid(f.oid);
+      const order = this.find(f.cloid) ?? this.byOid(f.oid) ?? this.awaitingFill(b, f.side === 'B');
       if (isSnapshot && order === undefined) {
         this.counters.snapshotFillsIgnored++;
         continue;
@@ -408,6 +421,16 @@ export class OrderTracker {
       }
       this.applyOneFill(b, f, order, nowMs);
     }
+  }
+
+  /** A fill that names no order we know (no cloid, unseen oid) but matches a venue-reported fill still
+   * missing from userFills on the same market and side: attribute it there rather than count it twice. */
+  private awaitingFill(b: MarketBook, isBuy: boolean): TrackedOrder | undefined {
+    for (const c of b.active) {
+      const o = this.orders.get(c);
+      if (o !== undefined && o.isBuy === isBuy && o.reportedFilledSz > o.fillsSz + 1e-12) return o;
+    }
+    return undefined;
   }
 
   private rememberTid(tid: number): void {
@@ -425,6 +448,8 @@ export class OrderTracker {
     o.fillsSz += sz;
     o.fillsNotional += sz * px;
     if (o.fillsSz > o.reportedFilledSz) o.reportedFilledSz = o.fillsSz;
+    const b = this.books.get(o.coin);
+    if (b !== undefined && b.awaiting > 0) this.recountAwaiting(b);
     // Fully filled = done. A partial fill alone says nothing about the rest (more pieces may follow): the
     // post response, orderUpdates or orderStatus decide, so a flatten claim is not released early.
     if (!isTerminal(o.state) && o.fillsSz >= o.sz - 1e-12) this.transition(o, 'filled', 'fill', nowMs);
@@ -621,6 +646,7 @@ export class OrderTracker {
         o.reportedFilledSz = o.fillsSz;
         this.maybeRetire(o);
       }
+      b.awaiting = 0;
       this.counters.reconcileAdjustments++;
       b.provisionalOpenedAtMs = 0;
       const before = b.fillSz;
