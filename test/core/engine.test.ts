@@ -155,3 +155,95 @@ test('a short entry on an oracle drop, mirrored', () => {
   assert.ok(Number(o.wire.p) <= 1999.6 && Number(o.wire.p) >= 1999.6 * (1 - 5 / 1e4));
   assert.ok(isValidPrice(o.wire.p, GOLD.szDecimals, 'perp'));
 });
+
+test('incident #26: the per-order cap and the per-market position limit are separate concepts', () => {
+  // order cap $50, position limit $200: an order is capped at $50 and the limit is not clamped to it
+  const r = rig({ maxOrderNotionalUsd: 50, maxPositionNotionalUsd: 200 });
+  enterLong(r);
+  const o = r.sink.orders[0];
+  assert.ok(o !== undefined && Number(o.wire.s) * 101 <= 50);
+  const v = r.rec.signals.at(-1)?.gates.find((g) => g.gate === 'MaxPositionPerMarket');
+  assert.equal(v?.limit, 200);
+});
+
+test('incident #34: no new entry into a market while its exit is in progress (FlattenInProgress)', () => {
+  const r = rig({ timeStopMs: 1000, exitThresholdBps: 0, oracleReversalBps: 0 });
+  ready(r);
+  warm(r, SILVER.coin, 100);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100, 0.2)], false);
+  r.clock.advance(1000);
+  r.engine.onTimer(); // time stop → flatten in flight
+  const exitBatch = r.sink.last();
+  assert.ok(exitBatch !== undefined && exitBatch.orders[0]?.reduceOnly === true);
+  // the exit fills (reported), but its userFill is late; a new oracle jump must not re-enter yet
+  r.engine.onPostResult(exitBatch.id, { kind: 'ok', statuses: [{ filled: { totalSz: '0.2', avgPx: '100', oid: 1 } }] });
+  oracleJump(r, SILVER.coin, 100, 100);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
+  assert.equal(r.sink.orders.filter((x) => !x.reduceOnly).length, 1, 'flat by report: the entry is allowed once the claim is released');
+});
+
+test('incident #37: exit strategies are independent (oracle reversal works with mark regression off)', () => {
+  const r = rig({ exitThresholdBps: 0, timeStopMs: 0, oracleReversalBps: 15, minHoldingMs: 10_000 });
+  const e = enterLong(r);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.02, e.sz, { cloid: e.cloid })], false);
+  r.clock.advance(100);
+  r.engine.onAssetCtx(SILVER.coin, 100.8, 100.8, 1000, r.clock.t);
+  assert.equal(r.rec.exits[0]?.reason, 'oracleReversal');
+});
+
+test('incident #40: the dashboard\'s edge (marketView) is the detector\'s edge, from the same function', () => {
+  const r = rig();
+  enterLong(r);
+  const rec = r.rec.signals.at(-1);
+  const v = r.engine.marketView(SILVER.coin);
+  assert.ok(rec !== undefined && v !== undefined);
+  assert.equal(v.buyEdgeBps, rec.edgeBps);
+  assert.equal(v.thresholdBps, rec.thresholdBps);
+});
+
+test('incident #44: signals that never traded do not consume the action budget', () => {
+  const r = rig({ actionBudgetOrders: 1, actionBudgetWindowMs: 60_000 });
+  r.engine.onConnection(true); // not ready: every signal is skipped
+  warm(r, SILVER.coin, 100);
+  for (let i = 0; i < 5; i++) {
+    oracleJump(r, SILVER.coin, 100, 50 + 10 * i);
+    r.clock.advance(50);
+    r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
+  }
+  assert.equal(r.sink.orders.length, 0);
+  r.engine.onTradingReady(true);
+  r.clock.advance(1);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
+  assert.equal(r.sink.orders.length, 1, 'the budget is still available');
+});
+
+test('latent defect L9: a market disabled by feed health is re-enabled when the feed recovers', () => {
+  const r = rig();
+  ready(r);
+  warm(r, SILVER.coin, 100);
+  r.engine.onMarketHealth(SILVER.coin, false);
+  oracleJump(r, SILVER.coin, 100, 100);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
+  assert.equal(r.rec.signals.at(-1)?.reason, 'FeedHealthy');
+  r.engine.onMarketHealth(SILVER.coin, true);
+  r.clock.advance(5);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
+  assert.equal(r.sink.orders.length, 1);
+});
+
+test('a trading halt blocks entries and can be lifted', () => {
+  const r = rig();
+  ready(r);
+  warm(r, SILVER.coin, 100);
+  r.engine.setTradingHalted(SILVER.coin, true);
+  oracleJump(r, SILVER.coin, 100, 100);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
+  assert.equal(r.rec.signals.at(-1)?.reason, 'TradingHalt');
+  r.engine.setTradingHalted(SILVER.coin, false);
+  r.clock.advance(5);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
+  assert.equal(r.sink.orders.length, 1);
+});
