@@ -3,7 +3,9 @@
 // short timer (or a full batch, via setImmediate) writes the queue in one transaction. A crash therefore loses
 // at most the batch not yet flushed; committed batches survive (WAL, incident #1/#2: the original's Parquet
 // writer never flushed and its footer was never written). Every table has a natural unique key and every
-// insert is INSERT OR IGNORE, so replaying rows after a restart never duplicates them.
+// insert is ON CONFLICT DO NOTHING, so replaying rows after a restart never duplicates them. (Not INSERT OR
+// IGNORE: that would also silently skip a row with a NULL/NaN in a NOT NULL column; such a row must fail and
+// be reported.)
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -47,7 +49,7 @@ export const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY, market TEXT NOT NULL, side TEXT NOT NULL, entry_ms INTEGER NOT NULL,
      exit_ms INTEGER NOT NULL, entry_px REAL NOT NULL, exit_px REAL NOT NULL, size REAL NOT NULL,
      entry_reason TEXT NOT NULL, exit_reason TEXT NOT NULL, fees_usd REAL NOT NULL, pnl_usd REAL NOT NULL,
-     signalled_edge_bps REAL NOT NULL, realised_edge_bps REAL NOT NULL, slippage_bps REAL NOT NULL);
+     signalled_edge_bps REAL, realised_edge_bps REAL NOT NULL, slippage_bps REAL);
    CREATE TABLE hard_stops (
      ts_ms INTEGER NOT NULL, event TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT,
      UNIQUE (ts_ms, event, reason));
@@ -138,6 +140,8 @@ export interface JournalStats {
   written: number;
   flushes: number;
   failedFlushes: number;
+  /** Rows refused by the database on their own (a bad value) and dropped so they cannot block the rest. */
+  droppedRows: number;
 }
 
 const identity = (s: string) => s;
@@ -153,7 +157,7 @@ export class Journal {
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
   private readonly stmts: Record<Entry['t'] | 'orderStatusUpdate', StatementSync>;
-  readonly stats: JournalStats = { queued: 0, written: 0, flushes: 0, failedFlushes: 0 };
+  readonly stats: JournalStats = { queued: 0, written: 0, flushes: 0, failedFlushes: 0, droppedRows: 0 };
 
   constructor(options: JournalOptions) {
     this.db = openDatabase(options.path);
@@ -162,23 +166,23 @@ export class Journal {
     this.onError = options.onError ?? (() => {});
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
-      signal: p(`INSERT OR IGNORE INTO signals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`),
-      followUp: p(`INSERT OR IGNORE INTO follow_ups VALUES (?,?,?,?,?,?,?)`),
+      signal: p(`INSERT INTO signals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+      followUp: p(`INSERT INTO follow_ups VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
       order: p(
-        `INSERT OR IGNORE INTO orders (cloid, market, side, kind, reduce_only, tif, px, sz, created_ms, signal_id, exit_reason, status, status_ms)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,'created',?)`,
+        `INSERT INTO orders (cloid, market, side, kind, reduce_only, tif, px, sz, created_ms, signal_id, exit_reason, status, status_ms)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,'created',?) ON CONFLICT DO NOTHING`,
       ),
-      orderStatus: p(`INSERT OR IGNORE INTO order_events VALUES (?,?,?,?,?)`),
+      orderStatus: p(`INSERT INTO order_events VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`),
       // The latest event by time decides the current status; an older event replayed later does not win.
       orderStatusUpdate: p(
         `UPDATE orders SET status = ?, status_ms = ?, oid = COALESCE(?, oid)
          WHERE cloid = ? AND (status_ms IS NULL OR status_ms <= ?)`,
       ),
-      fill: p(`INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
-      roundTrip: p(`INSERT OR IGNORE INTO round_trips VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
-      hardStop: p(`INSERT OR IGNORE INTO hard_stops VALUES (?,?,?,?)`),
-      readiness: p(`INSERT OR IGNORE INTO readiness VALUES (?,?,?,?)`),
-      run: p(`INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?)`),
+      fill: p(`INSERT INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+      roundTrip: p(`INSERT INTO round_trips VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+      hardStop: p(`INSERT INTO hard_stops VALUES (?,?,?,?) ON CONFLICT DO NOTHING`),
+      readiness: p(`INSERT INTO readiness VALUES (?,?,?,?) ON CONFLICT DO NOTHING`),
+      run: p(`INSERT INTO runs VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
     };
     this.timer = setInterval(() => this.flushSafely(), options.flushIntervalMs ?? 200);
     this.timer.unref();
@@ -235,14 +239,41 @@ export class Journal {
     }
   }
 
-  /** Writes the queue in one transaction. On failure the batch stays queued and the error is thrown. */
+  /**
+   * Writes the queue in one transaction. If the transaction fails, the rows are retried one by one: rows the
+   * database refuses on their own are dropped and reported (one bad row must not block the journal forever);
+   * if every row fails, the failure is systemic (disk, lock): the batch stays queued and the error is thrown.
+   */
   flush(): number {
     if (this.queue.length === 0) return 0;
     const batch = this.queue;
     this.queue = [];
+    try {
+      this.transaction(() => {
+        for (const e of batch) this.write(e);
+      });
+    } catch (err) {
+      const written = this.flushRowByRow(batch);
+      if (written === 0) {
+        this.queue = batch.concat(this.queue);
+        this.stats.queued = this.queue.length;
+        throw err;
+      }
+      this.stats.written += written;
+      this.stats.flushes++;
+      this.stats.queued = this.queue.length;
+      return written;
+    }
+    this.stats.written += batch.length;
+    this.stats.flushes++;
+    this.stats.queued = this.queue.length;
+    return batch.length;
+  }
+
+  private transaction(fn: () => void): void {
     this.db.exec('BEGIN');
     try {
-      for (const e of batch) this.write(e);
+      fn();
       this.db.exec('COMMIT');
     } catch (err) {
       try {
@@ -250,14 +281,28 @@ export class Journal {
       } catch {
         // already rolled back
       }
-      this.queue = batch.concat(this.queue);
-      this.stats.queued = this.queue.length;
       throw err;
     }
-    this.stats.written += batch.length;
-    this.stats.flushes++;
-    this.stats.queued = this.queue.length;
-    return batch.length;
+  }
+
+  private flushRowByRow(batch: Entry[]): number {
+    let written = 0;
+    const failed: { entry: Entry; err: unknown }[] = [];
+    for (const e of batch) {
+      try {
+        this.transaction(() => this.write(e));
+        written++;
+      } catch (err) {
+        failed.push({ entry: e, err });
+      }
+    }
+    if (written > 0) {
+      for (const f of failed) {
+        this.stats.droppedRows++;
+        this.onError(new JournalError(`journal dropped a ${f.entry.t} row: ${f.err instanceof Error ? f.err.message : String(f.err)}`));
+      }
+    }
+    return written;
   }
 
   private write(e: Entry): void {
@@ -347,9 +392,9 @@ interface RoundTripSql {
   exit_reason: string;
   fees_usd: number;
   pnl_usd: number;
-  signalled_edge_bps: number;
+  signalled_edge_bps: number | null;
   realised_edge_bps: number;
-  slippage_bps: number;
+  slippage_bps: number | null;
 }
 
 /** Round trips in the order they closed. */

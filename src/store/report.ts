@@ -38,8 +38,10 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
   const n = rows.length;
   let wins = 0;
   let sig = 0;
+  let sigN = 0;
   let real = 0;
   let slip = 0;
+  let slipN = 0;
   let fees = 0;
   let pnl = 0;
   let hold = 0;
@@ -47,9 +49,15 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
   const exitsByReason: Record<string, number> = {};
   for (const r of rows) {
     if (r.pnlUsd > 0) wins++;
-    sig += r.signalledEdgeBps;
+    if (r.signalledEdgeBps !== null) {
+      sig += r.signalledEdgeBps;
+      sigN++;
+    }
     real += r.realisedEdgeBps;
-    slip += r.slippageBps;
+    if (r.slippageBps !== null) {
+      slip += r.slippageBps;
+      slipN++;
+    }
     fees += r.feesUsd;
     pnl += r.pnlUsd;
     const h = r.exitMs - r.entryMs;
@@ -59,7 +67,8 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
   }
   holds.sort((a, b) => a - b);
   const mean = (x: number) => (n === 0 ? Number.NaN : x / n);
-  const meanSig = mean(sig);
+  // Round trips without a signal (adopted positions) or without a known slippage count in neither mean.
+  const meanSig = sigN === 0 ? Number.NaN : sig / sigN;
   const meanReal = mean(real);
   return {
     count: n,
@@ -68,7 +77,7 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
     meanSignalledEdgeBps: meanSig,
     meanRealisedEdgeBps: meanReal,
     edgeCapture: meanSig > 0 ? meanReal / meanSig : Number.NaN,
-    meanSlippageBps: mean(slip),
+    meanSlippageBps: slipN === 0 ? Number.NaN : slip / slipN,
     feesUsd: fees,
     pnlUsd: pnl,
     meanHoldingMs: mean(hold),
@@ -102,13 +111,14 @@ export function evaluateVerdict(stats: TradeStats, t: ReportThresholds): Verdict
   const check = (name: keyof ReportThresholds, actual: number, limit: number, atLeast: boolean, fmt: (x: number) => string, label: string): VerdictCheck => {
     // NaN (no data, or nothing signalled) never passes.
     const pass = atLeast ? actual >= limit : actual <= limit;
-    return { name, pass, actual, limit, text: `${label} ${fmt(actual)} ${pass ? (atLeast ? '≥' : '≤') : atLeast ? '<' : '>'} ${fmt(limit)}` };
+    const f = (x: number) => (Number.isNaN(x) ? 'n/a' : fmt(x));
+    return { name, pass, actual, limit, text: `${label} ${f(actual)} ${pass ? (atLeast ? '≥' : '≤') : Number.isNaN(actual) ? 'vs' : atLeast ? '<' : '>'} ${f(limit)}` };
   };
   const checks = [
     check('minRoundTrips', stats.count, t.minRoundTrips, true, (x) => String(x), 'round trips'),
     check('minWinRate', stats.winRate, t.minWinRate, true, pct, 'win rate'),
     check('minRealisedEdgeBps', stats.meanRealisedEdgeBps, t.minRealisedEdgeBps, true, bps, 'mean realised edge'),
-    check('minEdgeCapture', stats.edgeCapture, t.minEdgeCapture, true, (x) => (Number.isNaN(x) ? 'n/a' : x.toFixed(2)), 'edge capture (realised/signalled)'),
+    check('minEdgeCapture', stats.edgeCapture, t.minEdgeCapture, true, (x) => x.toFixed(2), 'edge capture (realised/signalled)'),
     check('maxMeanSlippageBps', stats.meanSlippageBps, t.maxMeanSlippageBps, false, bps, 'mean slippage'),
     check('minNetPnlUsd', stats.pnlUsd, t.minNetPnlUsd, true, usd, 'net PnL'),
   ];
@@ -289,7 +299,7 @@ export function pnlChartSvg(rows: readonly RoundTripRow[]): string {
 /** Signalled edge at entry (x) against realised edge after fees (y), one dot per round trip. */
 export function edgeScatterSvg(rows: readonly RoundTripRow[]): string {
   const f: Frame = { w: 760, h: 320, left: 60, right: 16, top: 16, bottom: 40 };
-  const xs = rows.map((r) => r.signalledEdgeBps);
+  const xs = rows.flatMap((r) => (r.signalledEdgeBps === null ? [] : [r.signalledEdgeBps]));
   const ys = rows.map((r) => r.realisedEdgeBps);
   const xLo = Math.min(0, ...xs);
   const xHi = Math.max(1, ...xs);
@@ -300,7 +310,9 @@ export function edgeScatterSvg(rows: readonly RoundTripRow[]): string {
   const dots = rows
     .map(
       (r) =>
-        `<circle cx="${sx(r.signalledEdgeBps).toFixed(1)}" cy="${sy(r.realisedEdgeBps).toFixed(1)}" r="3.5" class="${r.pnlUsd > 0 ? 'win' : 'loss'}"><title>${esc(`${r.market} ${r.side} ${r.exitReason}: signalled ${r.signalledEdgeBps.toFixed(1)} bps, realised ${r.realisedEdgeBps.toFixed(1)} bps, ${usd(r.pnlUsd)}`)}</title></circle>`,
+        r.signalledEdgeBps === null
+          ? ''
+          : `<circle cx="${sx(r.signalledEdgeBps).toFixed(1)}" cy="${sy(r.realisedEdgeBps).toFixed(1)}" r="3.5" class="${r.pnlUsd > 0 ? 'win' : 'loss'}"><title>${esc(`${r.market} ${r.side} ${r.exitReason}: signalled ${r.signalledEdgeBps.toFixed(1)} bps, realised ${r.realisedEdgeBps.toFixed(1)} bps, ${usd(r.pnlUsd)}`)}</title></circle>`,
     )
     .join('');
   return (

@@ -94,7 +94,7 @@ export interface FillRow {
 }
 
 export interface RoundTripRow {
-  /** Natural id: the entry order's cloid. */
+  /** Natural id, stable across replays: the entry order's cloid, or `${market}:${entryMs}`. */
   id: string;
   market: string;
   /** Side of the entry. */
@@ -110,11 +110,18 @@ export interface RoundTripRow {
   feesUsd: number;
   /** PnL after fees, USD. */
   pnlUsd: number;
-  signalledEdgeBps: number;
-  /** What was actually earned per notional after fees, bps. */
+  /** The edge the detector signalled at entry, bps; null when the entry had no signal (e.g. adopted position). */
+  signalledEdgeBps: number | null;
+  /** What was actually earned after fees, bps of the entry notional: see realisedEdgeAfterFeesBps. */
   realisedEdgeBps: number;
-  /** Entry price worse than the signalled price, bps (positive = worse). */
-  slippageBps: number;
+  /** Entry price worse than the touch at the signal, bps (positive = worse); null when unknown. */
+  slippageBps: number | null;
+}
+
+/** PnL after fees as bps of the entry notional: the "realised edge" the report compares with the signal. */
+export function realisedEdgeAfterFeesBps(pnlUsd: number, entryPx: number, size: number): number {
+  const notional = entryPx * size;
+  return notional > 0 ? (pnlUsd / notional) * 1e4 : 0;
 }
 
 export interface HardStopRow {

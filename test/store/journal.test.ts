@@ -135,18 +135,33 @@ describe('Journal', () => {
     j.close();
   });
 
-  it('a failed flush keeps the batch for the next one and reports the error', () => {
-    const errors: Error[] = [];
-    const j = new Journal({ path: freshPath(), onError: (e) => errors.push(e) });
-    j.db.exec('CREATE TRIGGER boom BEFORE INSERT ON fills BEGIN SELECT RAISE(ABORT, "disk says no"); END;');
+  it('a systemic failure keeps the whole batch for the next flush', () => {
+    const j = new Journal({ path: freshPath() });
+    j.db.exec('CREATE TRIGGER boom1 BEFORE INSERT ON fills BEGIN SELECT RAISE(ABORT, "disk says no"); END;');
+    j.db.exec('CREATE TRIGGER boom2 BEFORE INSERT ON signals BEGIN SELECT RAISE(ABORT, "disk says no"); END;');
     j.recordSignal(sampleSignal(0));
     j.recordFill(sampleFill(0));
     assert.throws(() => j.flush(), /disk says no/);
-    assert.equal(countRows(j.db).signals, 0, 'the transaction rolled back as a whole');
     assert.equal(j.stats.queued, 2);
-    j.db.exec('DROP TRIGGER boom');
+    j.db.exec('DROP TRIGGER boom1; DROP TRIGGER boom2;');
     assert.equal(j.flush(), 2);
     assert.equal(countRows(j.db).fills, 1);
+    j.close();
+  });
+
+  it('one bad row is dropped and reported; it cannot block the rest of the journal', () => {
+    const errors: Error[] = [];
+    const j = new Journal({ path: freshPath(), onError: (e) => errors.push(e) });
+    j.recordSignal(sampleSignal(0));
+    j.recordRoundTrip(sampleRoundTrip(1, 0.01, { pnlUsd: Number.NaN })); // NaN binds as NULL: NOT NULL refuses it
+    j.recordRoundTrip(sampleRoundTrip(2, 0.01, { signalledEdgeBps: null, slippageBps: null }));
+    assert.equal(j.flush(), 2);
+    assert.deepEqual({ signals: countRows(j.db).signals, round_trips: countRows(j.db).round_trips }, { signals: 1, round_trips: 1 });
+    assert.equal(j.stats.droppedRows, 1);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /dropped a roundTrip row/);
+    assert.equal(j.stats.queued, 0);
+    assert.deepEqual(readRoundTrips(j.db)[0].signalledEdgeBps, null);
     j.close();
   });
 

@@ -58,6 +58,14 @@ describe('evaluateVerdict', () => {
     assert.match(v.summary, /win rate 23\.0% < 50\.0%/);
     assert.match(v.summary, /mean slippage 12\.00 bps > 10\.00 bps/);
   });
+  it('round trips without a signal count in neither the signalled mean nor the slippage mean', () => {
+    const rows = [sampleRoundTrip(0, 0.1, { signalledEdgeBps: 30, slippageBps: 4 }), sampleRoundTrip(1, 0.1, { signalledEdgeBps: null, slippageBps: null })];
+    const s = computeStats(rows);
+    assert.equal(s.meanSignalledEdgeBps, 30);
+    assert.equal(s.meanSlippageBps, 4);
+    const v = evaluateVerdict(computeStats([sampleRoundTrip(0, 0.1, { slippageBps: null })]), { ...thresholds, minRoundTrips: 1 });
+    assert.match(v.summary, /mean slippage n\/a vs 10\.00 bps/, 'unknown slippage is not a pass, and says so');
+  });
   it('edge capture is not a pass when nothing was signalled', () => {
     const rows = winners.map((r) => ({ ...r, signalledEdgeBps: 0 }));
     const v = evaluateVerdict(computeStats(rows), thresholds);
