@@ -150,6 +150,15 @@ function sliceOr(prev: string, t: string, start: number, end: number): string {
   return prev.length === end - start && t.startsWith(prev, start) ? prev : t.slice(start, end);
 }
 
+/** True when t[start, end) needs no unescaping and is legal inside a JSON string (no \\, no control chars). */
+function isPlainJsonString(t: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 32 || c === 92) return false;
+  }
+  return true;
+}
+
 /** Scans a JSON non-negative integer at i (no leading zeros); returns the index after it or -1. */
 function scanInt(t: string, i: number): number {
   const start = i;
@@ -261,8 +270,7 @@ export function scanBboInto(t: string, out: BboFrame): boolean {
   if (!t.startsWith(BBO_HEAD)) return false;
   const coinStart = BBO_HEAD.length;
   const coinEnd = t.indexOf('"', coinStart);
-  if (coinEnd < 0 || coinEnd === coinStart) return false;
-  if (t.lastIndexOf('\\', coinEnd) >= coinStart) return false;
+  if (coinEnd < 0 || coinEnd === coinStart || !isPlainJsonString(t, coinStart, coinEnd)) return false;
   if (!t.startsWith(BBO_TIME, coinEnd)) return false;
   let i = scanInt(t, coinEnd + BBO_TIME.length);
   if (i < 0) return false;
@@ -501,8 +509,7 @@ export function scanActiveAssetCtxInto(t: string, out: ActiveAssetCtxFrame): boo
   if (!t.startsWith(CTX_HEAD)) return false;
   const coinStart = CTX_HEAD.length;
   const coinEnd = t.indexOf('"', coinStart);
-  if (coinEnd < 0 || coinEnd === coinStart) return false;
-  if (t.lastIndexOf('\\', coinEnd) >= coinStart) return false;
+  if (coinEnd < 0 || coinEnd === coinStart || !isPlainJsonString(t, coinStart, coinEnd)) return false;
   if (!t.startsWith(CTX_OPEN, coinEnd)) return false;
   const funding = scanKeyDecimal(t, coinEnd + CTX_OPEN.length, K_FUNDING);
   if (scanEnd < 0) return false;

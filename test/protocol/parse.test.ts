@@ -468,6 +468,8 @@ describe('hot path: bbo', () => {
     assert.equal(parseBboInto(sampleFrames[2] as string, out), PARSE_WRONG_CHANNEL);
     assert.equal(parseBboInto('Websocket connection established.', out), PARSE_NOT_JSON);
     assert.equal(parseBboInto((frames[0] as string).slice(0, -1), out), PARSE_NOT_JSON);
+    // A raw control character inside a string is not JSON: the scanner must not accept it either.
+    assert.equal(parseBboInto((frames[0] as string).replace('xyz:XYZ100', 'xyz:XY\nZ'), out), PARSE_NOT_JSON);
     for (const bad of [
       bboFrame('BTC', ['1.0', '-', 1], null),
       bboFrame('BTC', ['1.0', '1', 1.5], null),
@@ -553,6 +555,7 @@ describe('hot path: activeAssetCtx', () => {
     assert.equal(parseActiveAssetCtxInto(spot, out), PARSE_WRONG_CHANNEL);
     assert.equal(message(parseWsMessage(spot)).channel, 'activeSpotAssetCtx');
     assert.equal(parseActiveAssetCtxInto('nope', out), PARSE_NOT_JSON);
+    assert.equal(parseActiveAssetCtxInto(ctxFrame(`${coin}\u0001`, ctx).replace('\\u0001', '\u0001'), out), PARSE_NOT_JSON);
     for (const bad of [
       ctxFrame(coin, { ...ctx, oraclePx: 'x' }),
       ctxFrame(coin, { ...ctx, markPx: 5 as unknown as string }),
@@ -588,8 +591,8 @@ describe('malformed input (fast-check)', () => {
     // truncation
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
     // one character replaced, inserted or deleted
-    fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), ch: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '0', '9', '-', '.', 'e', 'n', ' ', '\\', 'x') }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), ch: fc.constantFrom('"', '{', '}', ',', '0', '.', '-', ' ', '\\', 'null') }),
+    fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), ch: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '0', '9', '-', '.', 'e', 'n', ' ', '\\', 'x', '\n', '\u0001', 'é') }),
+    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), ch: fc.constantFrom('"', '{', '}', ',', '0', '.', '-', ' ', '\\', 'null', '\t', '\u001f', 'true') }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
   );
   const apply = (s: string, ms: { kind: string; at: number; ch?: string }[]) => {
