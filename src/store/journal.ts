@@ -131,8 +131,11 @@ export interface JournalOptions {
   flushBatchSize?: number;
   /** Applied to every text written (reasons, details, JSON): removes secrets. */
   redact?: (s: string) => string;
-  /** Called when a flush fails (the batch is kept and retried on the next flush). */
+  /** Called when a flush fails (the batch is kept and retried on the next flush) or a row is dropped.
+   * Default: a line on stderr — a journal failure is never silent (incidents #1, #2). */
   onError?: (err: Error) => void;
+  /** Rows kept in memory at most while the database refuses writes; beyond it new rows are dropped and counted. */
+  maxQueued?: number;
 }
 
 export interface JournalStats {
@@ -153,6 +156,7 @@ export class Journal {
   private readonly batchSize: number;
   private readonly redact: (s: string) => string;
   private readonly onError: (err: Error) => void;
+  private readonly maxQueued: number;
   private readonly timer: NodeJS.Timeout;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
@@ -163,7 +167,8 @@ export class Journal {
     this.db = openDatabase(options.path);
     this.batchSize = options.flushBatchSize ?? 500;
     this.redact = options.redact ?? identity;
-    this.onError = options.onError ?? (() => {});
+    this.onError = options.onError ?? ((err) => process.stderr.write(`hip3 journal: ${err.message}\n`));
+    this.maxQueued = options.maxQueued ?? 1_000_000;
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       signal: p(`INSERT INTO signals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
@@ -219,6 +224,10 @@ export class Journal {
 
   private push(entry: Entry): void {
     if (this.closed) return;
+    if (this.queue.length >= this.maxQueued) {
+      this.stats.droppedRows++;
+      return;
+    }
     this.queue.push(entry);
     this.stats.queued = this.queue.length;
     if (this.queue.length >= this.batchSize && this.immediate === undefined) {

@@ -66,7 +66,7 @@ export class FeedRecorder {
     this.dir = options.dir;
     this.prefix = options.prefix ?? 'hyperliquid';
     this.maxBufferedBytes = options.maxBufferedBytes ?? 256 * 1024 * 1024;
-    this.onError = options.onError ?? (() => {});
+    this.onError = options.onError ?? ((err) => process.stderr.write(`hip3 recorder: ${err.message}\n`));
     mkdirSync(this.dir, { recursive: true });
     this.current = this.open(utcDayOf(nowNs));
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000);

@@ -165,6 +165,14 @@ describe('Journal', () => {
     j.close();
   });
 
+  it('bounds the queue while the database refuses writes', () => {
+    const j = new Journal({ path: freshPath(), maxQueued: 3, onError: () => {} });
+    for (let i = 0; i < 5; i++) j.recordSignal(sampleSignal(i));
+    assert.equal(j.stats.queued, 3);
+    assert.equal(j.stats.droppedRows, 2);
+    j.close();
+  });
+
   it('applies the redactor to every text it writes', () => {
     const path = freshPath();
     const j = new Journal({ path, redact: (s) => s.replaceAll('SECRET', '[REDACTED]') });
