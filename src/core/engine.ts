@@ -121,7 +121,10 @@ export interface MarketView {
   healthy: boolean;
   halted: boolean;
   paramChanged: boolean;
+  /** Position including fills the venue reported but userFills has not delivered yet. */
   position: number;
+  /** Position from delivered (deduplicated) fills only. */
+  confirmedPosition: number;
   pendingEntry: Cloid | null;
 }
 
@@ -908,8 +911,7 @@ export class CoreEngine {
     const out: PositionSummary[] = [];
     for (const m of this.mk.values()) {
       const size = this.tracker.positionOf(m.book);
-      // a close reported by the venue whose fills have not arrived yet is still listed (size 0, provisional ≠ 0)
-      if (size === 0 && m.book.fillSz === 0) continue;
+      if (size === 0) continue;
       const mark = m.state.markPx;
       out.push({
         coin: m.spec.coin,
@@ -979,6 +981,7 @@ export class CoreEngine {
       halted: s.halted,
       paramChanged: s.paramChanged,
       position: this.tracker.positionOf(m.book),
+      confirmedPosition: m.book.fillSz,
       pendingEntry: m.book.pendingEntry,
     };
   }

@@ -157,7 +157,8 @@ test('on trigger: cancel every resting order, flatten every position; completion
   r.engine.onPostResult(sb.id, { kind: 'ok', statuses: [{ filled: { totalSz: String(e.sz), avgPx: '99.9', oid: 6 } }] });
   assert.notEqual(r.engine.hardStopState().completedAtMs, null);
   assert.equal(r.rec.hardStops.at(-1)?.kind, 'completed');
-  assert.ok(r.engine.positions().every((p) => p.size === 0), 'flat (closes reported, their fills still to come)');
+  assert.deepEqual(r.engine.positions(), [], 'flat (closes reported, their fills still to come)');
+  assert.notEqual(r.engine.marketView(GOLD.coin)?.confirmedPosition, 0);
 });
 
 test('while latched no new order is emitted; leaving the stopped state is an explicit operator call', () => {

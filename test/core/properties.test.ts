@@ -368,8 +368,7 @@ class Venue {
     for (const spec of MARKETS) {
       let sum = 0;
       for (const f of this.allFills) if (f.coin === spec.coin && countedTids.has(f.tid)) sum += f.side === 'B' ? Number(f.sz) : -Number(f.sz);
-      const p = this.engine.positions().find((x) => x.coin === spec.coin);
-      const confirmed = p === undefined ? 0 : round(p.size - p.provisionalSize, spec.szDecimals);
+      const confirmed = round(this.engine.marketView(spec.coin)?.confirmedPosition ?? Number.NaN, spec.szDecimals);
       if (round(sum, spec.szDecimals) !== confirmed) this.violations.push(`position ${confirmed} on ${spec.coin} vs fills ${round(sum, spec.szDecimals)}`);
     }
   }
