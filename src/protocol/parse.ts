@@ -54,7 +54,7 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * Parses the decimal text t[start, end) ("-"? digits ("." digits)?) to the nearest double, exactly like
  * Number(); NaN for anything else (empty, exponent, spaces, "1.", ".5", "0x1"). With ≤ 15 digits the
  * mantissa and the power of ten are exact doubles, so one division is correctly rounded; longer inputs
- * go through Number() after the same grammar check.
+ * go through Number() after the same grammar check (and give NaN if that overflows to ±Infinity).
  */
 export function decimalAt(t: string, start: number, end: number): number {
   let i = start;
@@ -79,9 +79,13 @@ export function decimalAt(t: string, start: number, end: number): number {
     }
   }
   if (digits === 0 || frac === 0) return Number.NaN;
-  if (digits > 15) return Number(t.slice(start, end));
+  if (digits > 15) return finiteOrNaN(Number(t.slice(start, end)));
   const v = frac > 0 ? m / (POW10[frac] as number) : m;
   return neg ? -v : v;
+}
+
+function finiteOrNaN(v: number): number {
+  return Number.isFinite(v) ? v : Number.NaN;
 }
 
 /** Number value of a venue decimal string; NaN if it is not one. */
@@ -212,7 +216,12 @@ function scanQuotedDecimal(t: string, start: number): number {
     return Number.NaN;
   }
   scanEnd = i + 1;
-  if (digits > 15) return Number(t.slice(start, i));
+  if (digits > 15) {
+    const v = Number(t.slice(start, i));
+    if (Number.isFinite(v)) return v;
+    scanEnd = -1;
+    return Number.NaN;
+  }
   const v = frac > 0 ? m / (POW10[frac] as number) : m;
   return neg ? -v : v;
 }

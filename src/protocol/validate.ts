@@ -66,7 +66,8 @@ export function optBool(o: Obj, key: string, path: string): void {
 }
 
 export function isDecimal(v: unknown): v is string {
-  return typeof v === 'string' && DECIMAL.test(v);
+  // A decimal long enough to overflow a double (> 308 digits) is rejected like the fast parsers do.
+  return typeof v === 'string' && DECIMAL.test(v) && (v.length < 300 || Number.isFinite(Number(v)));
 }
 
 export function dec(o: Obj, key: string, path: string): string {

@@ -583,6 +583,13 @@ describe('decimals', () => {
       assert.ok(Number.isNaN(parseDecimal(bad)), bad);
     }
     assert.equal(decimalAt('xx12.5yy', 2, 6), 12.5);
+    // Overflow to Infinity is not a number the bot can use: rejected by every parser alike.
+    const huge = `1${'0'.repeat(400)}`;
+    assert.ok(Number.isNaN(parseDecimal(huge)));
+    const out = newBboFrame();
+    const f = bboFrame('BTC', [huge, '1', 1], null);
+    assert.equal(parseBboInto(f, out), PARSE_BAD_SHAPE);
+    assert.equal(parseWsMessage(f).kind, 'error');
   });
 });
 
