@@ -71,8 +71,10 @@ function toDecimal(x: number | string, what: string): Decimal {
     const d = parseDecimalText(x.toPrecision(15));
     if (d !== undefined) return d;
   } else if (typeof x === 'string') {
-    const d = parseDecimalText(x.trim());
-    if (d !== undefined) return d;
+    const text = x.trim();
+    const d = parseDecimalText(text);
+    // A string beyond the double range ("1e400") is no order anyone meant.
+    if (d !== undefined && Number.isFinite(Number(text))) return d;
   }
   throw new FormatError('invalid_number', `${what} ${JSON.stringify(x)} is not a decimal number`);
 }

@@ -196,7 +196,7 @@ describe('formatPrice rules', () => {
       assert.throws(() => formatPrice(bad, 0, 'perp', 'up'), isFormatError('not_positive'));
       assert.throws(() => formatSize(bad, 0), isFormatError('not_positive'));
     }
-    for (const bad of ['', 'abc', '1..2', '1,5', '--1']) {
+    for (const bad of ['', 'abc', '1..2', '1,5', '--1', '1e400', 'Infinity', '0x10']) {
       assert.throws(() => formatPrice(bad, 0, 'perp', 'up'), isFormatError('invalid_number'));
     }
     assert.throws(() => formatSize(0.0009, 3), isFormatError('rounds_to_zero'));
