@@ -421,4 +421,32 @@ describe('venue faults against hlsim', () => {
     assert.ok(r.sim.stats().maxInFlightPosts <= 100);
     assert.equal(r.sim.stats().limitErrors, 0);
   });
+
+  test('a subscription hlsim refuses is retried, then surfaced as an error; the account never becomes ready', async (t) => {
+    // 4 markets × 2 + 3 user channels = 11 subscriptions; hlsim accepts 10, so userEvents is refused with the
+    // venue's error string and never acked.
+    const signer = new TestSigner();
+    const universe = defaultUniverse();
+    const sim = await startSim({
+      fund: { [signer.address]: 1_000 },
+      scheduler: fastScheduler(10),
+      tickMs: 500,
+      adminPort: null,
+      universe: { dexes: ['', 'xyz'], markets: universe.markets.filter((m) => MARKETS.includes(m.name)) },
+      limits: { subscriptions: 10 },
+    });
+    t.after(() => sim.stop());
+    const client = new VenueClient({ wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, user: signer.address, markets: MARKETS, ackTimeoutMs: 150, subscribeAttempts: 2 });
+    t.after(() => client.stop());
+    const errors: string[] = [];
+    client.onSubscriptionError((e) => errors.push(`${e.sub.type}:${e.reason}`));
+    client.start();
+    await until(() => errors.length > 0, 'subscription error surfaced');
+    assert.deepEqual(errors, ['userEvents:ackTimeout']);
+    assert.ok(client.counters.errorFrames >= 2, 'both attempts were refused by the venue');
+    assert.equal(client.readiness.state.readyMarkets, MARKETS.length, 'market data unaffected');
+    assert.equal(client.readiness.accountReady, false);
+    assert.equal(client.readiness.tradingReady, false);
+    assert.equal(client.sendAction(signer.sign(noopAction())).outcome, 'notReady');
+  });
 });
