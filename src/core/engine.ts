@@ -6,7 +6,7 @@
 // Because the whole decision from check to mark to send happens in one JavaScript turn, none of the seeds'
 // races (check-then-mark, late registration, hard stop between dequeue and send) can happen; the hard-stop
 // guard in `flush` still re-checks the latch directly before the hand-off, as the seeds require.
-import type { Cloid, OrderResponseStatus, UserFill, WsOrderUpdate } from '../protocol/index.ts';
+import type { Cloid, OrderResponseStatus, OrderWire, UserFill, WsOrderUpdate } from '../protocol/index.ts';
 import { CloidGenerator, formatPrice, formatSize, orderWire } from '../protocol/index.ts';
 import { type CoreConfig, defaultCoreConfig, type MarketTuning, resolveMarketTuning, validateCoreConfig } from './config.ts';
 import { detectorGates, fairPx, modeEdgeBps, rawEdgeBps, thresholdBps } from './detector.ts';
@@ -144,6 +144,7 @@ export interface CoreCounters {
   flattenFailures: number;
   flattenTimeouts: number;
   exitNoPrice: number;
+  orderBuildErrors: number;
   hardStopPurged: number;
   orphanCancels: number;
   benignRejections: number;
@@ -197,6 +198,7 @@ export class CoreEngine {
     flattenFailures: 0,
     flattenTimeouts: 0,
     exitNoPrice: 0,
+    orderBuildErrors: 0,
     hardStopPurged: 0,
     orphanCancels: 0,
     benignRejections: 0,
@@ -415,25 +417,32 @@ export class CoreEngine {
     let sizeNum = 0;
     const touch = isBuy ? s.askPx : s.bidPx;
     const bound = entryBoundPx(isBuy, touch, fairPx(s, t), t);
-    if (reason === null) {
-      const px = takerLimitPx(isBuy, touch, bound, m.spec.szDecimals);
-      gates.push({ gate: 'LimitPrice', pass: px !== null, value: touch, limit: bound });
-      if (px === null) reason = 'LimitPrice';
-      else {
-        limitPx = px;
-        const sz = sizeEntry(touch, isBuy ? s.askSz : s.bidSz, s.markPx, Number(px), m.spec.szDecimals, t, mg.sizeMultiplier);
-        gates.push({ gate: 'Sizing', pass: sz.ok, value: sz.liquidityFactor, limit: mg.sizeMultiplier });
-        if (!sz.ok) reason = sz.reason;
+    let cloid: Cloid | undefined;
+    try {
+      if (reason === null) {
+        const px = takerLimitPx(isBuy, touch, bound, m.spec.szDecimals);
+        gates.push({ gate: 'LimitPrice', pass: px !== null, value: touch, limit: bound });
+        if (px === null) reason = 'LimitPrice';
         else {
-          size = sz.size;
-          sizeNum = sz.sizeNum;
+          limitPx = px;
+          const sz = sizeEntry(touch, isBuy ? s.askSz : s.bidSz, s.markPx, Number(px), m.spec.szDecimals, t, mg.sizeMultiplier);
+          gates.push({ gate: 'Sizing', pass: sz.ok, value: sz.liquidityFactor, limit: mg.sizeMultiplier });
+          if (!sz.ok) reason = sz.reason;
+          else {
+            size = sz.size;
+            sizeNum = sz.sizeNum;
+          }
         }
       }
-    }
-    if (reason === null) reason = checkEntryGates(this.env, s.coin, t, sizeNum, now, gates);
-    let cloid: Cloid | undefined;
-    if (reason === null && size !== undefined && limitPx !== undefined) {
-      cloid = this.placeEntry(m, isBuy, limitPx, size, touch, bound, edge, now);
+      if (reason === null) reason = checkEntryGates(this.env, s.coin, t, sizeNum, now, gates);
+      if (reason === null && size !== undefined && limitPx !== undefined) {
+        cloid = this.placeEntry(m, isBuy, limitPx, size, touch, bound, edge, now);
+      }
+    } catch (e) {
+      // a number the formatter refuses (FormatError/ActionError): no order, never a crash of the event loop
+      this.c.orderBuildErrors++;
+      gates.push({ gate: 'OrderBuild', pass: false });
+      reason = `OrderBuild: ${e instanceof Error ? e.message : String(e)}`;
     }
     const decision = cloid !== undefined ? 'order' : 'skip';
     const why = reason ?? 'ok';
@@ -568,10 +577,20 @@ export class CoreEngine {
     }
     const slip = exitSlippageBps(m.tuning, intent.attempts) / 1e4;
     const bound = isBuy ? touch * (1 + slip) : touch * (1 - slip);
-    const px = takerLimitPx(isBuy, touch, bound, m.spec.szDecimals) ?? formatPrice(touch, m.spec.szDecimals, 'perp', isBuy ? 'up' : 'down');
-    const sz = formatSize(Math.abs(pos), m.spec.szDecimals);
     const cloid = this.cloids.next();
-    const wire = orderWire({ asset: m.spec.assetId, isBuy, px, sz, reduceOnly: true, tif: 'Ioc', cloid });
+    let px: string;
+    let sz: string;
+    let wire: OrderWire;
+    try {
+      px = takerLimitPx(isBuy, touch, bound, m.spec.szDecimals) ?? formatPrice(touch, m.spec.szDecimals, 'perp', isBuy ? 'up' : 'down');
+      sz = formatSize(Math.abs(pos), m.spec.szDecimals);
+      wire = orderWire({ asset: m.spec.assetId, isBuy, px, sz, reduceOnly: true, tif: 'Ioc', cloid });
+    } catch {
+      // cannot express this exit on the wire (e.g. dust below one lot): counted; the next event retries
+      this.c.orderBuildErrors++;
+      intent.lastAttemptMs = now;
+      return;
+    }
     this.tracker.create(
       {
         cloid,

@@ -247,3 +247,17 @@ test('a trading halt blocks entries and can be lifted', () => {
   r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
   assert.equal(r.sink.orders.length, 1);
 });
+
+test('a price the formatter cannot express never crashes the event: recorded as OrderBuild, no order', () => {
+  // szDecimals 6 on a perp leaves 0 price decimals: a 0.3 price rounds to zero and is refused
+  const odd = { coin: 'xyz:ODD', assetId: 110099, szDecimals: 6 };
+  const r = rig({}, [odd]);
+  ready(r);
+  warm(r, odd.coin, 0.3);
+  oracleJump(r, odd.coin, 0.3, 100);
+  r.clock.advance(50);
+  assert.doesNotThrow(() => r.engine.onBbo(odd.coin, 0.29994, 1e6, 0.30006, 1e6, r.clock.t));
+  assert.equal(r.sink.orders.length, 0);
+  assert.match(r.rec.signals.at(-1)?.reason ?? '', /^(OrderBuild|LimitPrice)/);
+  assert.equal(r.engine.marketView(odd.coin)?.pendingEntry, null);
+});
