@@ -2,16 +2,16 @@
 // (and all of them), a Go/No-Go verdict against configured thresholds, a text rendering for the terminal and
 // a self-contained HTML page with inline SVG charts. `evaluateVerdict` is pure so the app can run it live to
 // latch the hard stop.
-import type { RoundTripRow, RunRow } from './types.ts';
+import { type RoundTripRow, type RunRow, realisedEdgeAfterFeesBps } from './types.ts';
 
 export interface ReportThresholds {
   /** Below this many round trips the verdict is "insufficient data", never Go. */
   minRoundTrips: number;
   /** Fraction of round trips with PnL > 0 after fees. */
   minWinRate: number;
-  /** Mean realised edge per round trip, after fees, bps. */
+  /** Mean net edge per round trip (PnL after fees / entry notional), bps. */
   minRealisedEdgeBps: number;
-  /** Mean realised edge / mean signalled edge. */
+  /** Mean realised (price) edge / mean signalled edge: how much of the promised edge was captured. */
   minEdgeCapture: number;
   maxMeanSlippageBps: number;
   minNetPnlUsd: number;
@@ -22,7 +22,10 @@ export interface TradeStats {
   wins: number;
   winRate: number;
   meanSignalledEdgeBps: number;
+  /** Mean price edge captured, before fees (comparable with the signalled edge). */
   meanRealisedEdgeBps: number;
+  /** Mean PnL after fees per round trip as bps of its entry notional. */
+  meanNetEdgeBps: number;
   /** meanRealised / meanSignalled; NaN when the signalled mean is not positive. */
   edgeCapture: number;
   meanSlippageBps: number;
@@ -40,6 +43,7 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
   let sig = 0;
   let sigN = 0;
   let real = 0;
+  let net = 0;
   let slip = 0;
   let slipN = 0;
   let fees = 0;
@@ -54,6 +58,7 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
       sigN++;
     }
     real += r.realisedEdgeBps;
+    net += realisedEdgeAfterFeesBps(r.pnlUsd, r.entryPx, r.size);
     if (r.slippageBps !== null) {
       slip += r.slippageBps;
       slipN++;
@@ -76,6 +81,7 @@ export function computeStats(rows: readonly RoundTripRow[]): TradeStats {
     winRate: mean(wins),
     meanSignalledEdgeBps: meanSig,
     meanRealisedEdgeBps: meanReal,
+    meanNetEdgeBps: mean(net),
     edgeCapture: meanSig > 0 ? meanReal / meanSig : Number.NaN,
     meanSlippageBps: slipN === 0 ? Number.NaN : slip / slipN,
     feesUsd: fees,
@@ -117,7 +123,7 @@ export function evaluateVerdict(stats: TradeStats, t: ReportThresholds): Verdict
   const checks = [
     check('minRoundTrips', stats.count, t.minRoundTrips, true, (x) => String(x), 'round trips'),
     check('minWinRate', stats.winRate, t.minWinRate, true, pct, 'win rate'),
-    check('minRealisedEdgeBps', stats.meanRealisedEdgeBps, t.minRealisedEdgeBps, true, bps, 'mean realised edge'),
+    check('minRealisedEdgeBps', stats.meanNetEdgeBps, t.minRealisedEdgeBps, true, bps, 'mean net edge after fees'),
     check('minEdgeCapture', stats.edgeCapture, t.minEdgeCapture, true, (x) => x.toFixed(2), 'edge capture (realised/signalled)'),
     check('maxMeanSlippageBps', stats.meanSlippageBps, t.maxMeanSlippageBps, false, bps, 'mean slippage'),
     check('minNetPnlUsd', stats.pnlUsd, t.minNetPnlUsd, true, usd, 'net PnL'),
@@ -201,7 +207,7 @@ function statsLine(c: Checkpoint): string {
     .join(', ');
   return (
     `  ${c.label.padEnd(9)} n=${String(s.count).padEnd(4)} win ${fmtNum(s.winRate, pct).padStart(6)}  ` +
-    `edge signalled ${fmtNum(s.meanSignalledEdgeBps, bps)} realised ${fmtNum(s.meanRealisedEdgeBps, bps)}  ` +
+    `edge signalled ${fmtNum(s.meanSignalledEdgeBps, bps)} realised ${fmtNum(s.meanRealisedEdgeBps, bps)} net ${fmtNum(s.meanNetEdgeBps, bps)}  ` +
     `slippage ${fmtNum(s.meanSlippageBps, bps)}  fees ${usd(s.feesUsd)}  PnL ${usd(s.pnlUsd)}  ` +
     `hold mean ${fmtMs(s.meanHoldingMs)} median ${fmtMs(s.medianHoldingMs)}  exits: ${exits || 'none'}`
   );
@@ -296,37 +302,38 @@ export function pnlChartSvg(rows: readonly RoundTripRow[]): string {
   );
 }
 
-/** Signalled edge at entry (x) against realised edge after fees (y), one dot per round trip. */
+/** Signalled edge at entry (x) against the outcome, net edge after fees (y), one dot per round trip. */
 export function edgeScatterSvg(rows: readonly RoundTripRow[]): string {
   const f: Frame = { w: 760, h: 320, left: 60, right: 16, top: 16, bottom: 40 };
   const xs = rows.flatMap((r) => (r.signalledEdgeBps === null ? [] : [r.signalledEdgeBps]));
-  const ys = rows.map((r) => r.realisedEdgeBps);
+  const netOf = (r: RoundTripRow) => realisedEdgeAfterFeesBps(r.pnlUsd, r.entryPx, r.size);
+  const ys = rows.map(netOf);
   const xLo = Math.min(0, ...xs);
   const xHi = Math.max(1, ...xs);
   const yLo = Math.min(0, ...ys);
   const yHi = Math.max(1, ...ys);
-  const { sx, sy, svg } = axes(f, xLo, xHi * 1.05, yLo * 1.05, yHi * 1.05, 'signalled edge at entry (bps)', 'realised edge after fees (bps)');
+  const { sx, sy, svg } = axes(f, xLo, xHi * 1.05, yLo * 1.05, yHi * 1.05, 'signalled edge at entry (bps)', 'outcome: net edge after fees (bps)');
   const diagHi = Math.min(xHi, yHi * 1.05);
   const dots = rows
     .map(
       (r) =>
         r.signalledEdgeBps === null
           ? ''
-          : `<circle cx="${sx(r.signalledEdgeBps).toFixed(1)}" cy="${sy(r.realisedEdgeBps).toFixed(1)}" r="3.5" class="${r.pnlUsd > 0 ? 'win' : 'loss'}"><title>${esc(`${r.market} ${r.side} ${r.exitReason}: signalled ${r.signalledEdgeBps.toFixed(1)} bps, realised ${r.realisedEdgeBps.toFixed(1)} bps, ${usd(r.pnlUsd)}`)}</title></circle>`,
+          : `<circle cx="${sx(r.signalledEdgeBps).toFixed(1)}" cy="${sy(netOf(r)).toFixed(1)}" r="3.5" class="${r.pnlUsd > 0 ? 'win' : 'loss'}"><title>${esc(`${r.market} ${r.side} ${r.exitReason}: signalled ${r.signalledEdgeBps.toFixed(1)} bps, realised ${r.realisedEdgeBps.toFixed(1)} bps, net ${netOf(r).toFixed(1)} bps, ${usd(r.pnlUsd)}`)}</title></circle>`,
     )
     .join('');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.w} ${f.h}" role="img" aria-label="edge at entry vs outcome" id="edge-scatter">` +
     svg +
     `<line x1="${sx(xLo).toFixed(1)}" x2="${sx(xHi * 1.05).toFixed(1)}" y1="${sy(0).toFixed(1)}" y2="${sy(0).toFixed(1)}" class="zero"/>` +
-    `<line x1="${sx(0).toFixed(1)}" y1="${sy(0).toFixed(1)}" x2="${sx(diagHi).toFixed(1)}" y2="${sy(diagHi).toFixed(1)}" class="diag"><title>realised = signalled</title></line>` +
+    `<line x1="${sx(0).toFixed(1)}" y1="${sy(0).toFixed(1)}" x2="${sx(diagHi).toFixed(1)}" y2="${sy(diagHi).toFixed(1)}" class="diag"><title>outcome = signalled edge</title></line>` +
     dots +
     '</svg>'
   );
 }
 
 function statsTable(sec: MarketSection): string {
-  const head = '<tr><th></th><th>n</th><th>win rate</th><th>signalled edge</th><th>realised edge</th><th>capture</th><th>slippage</th><th>fees</th><th>PnL</th><th>hold (mean / median)</th><th>exits by reason</th></tr>';
+  const head = '<tr><th></th><th>n</th><th>win rate</th><th>signalled edge</th><th>realised edge</th><th>net edge (after fees)</th><th>capture</th><th>slippage</th><th>fees</th><th>PnL</th><th>hold (mean / median)</th><th>exits by reason</th></tr>';
   const body = sec.checkpoints
     .map((c) => {
       const s = c.stats;
@@ -334,7 +341,7 @@ function statsTable(sec: MarketSection): string {
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${esc(k)} ${v}`)
         .join(', ');
-      return `<tr><td>${esc(c.label)}</td><td>${s.count}</td><td>${fmtNum(s.winRate, pct)}</td><td>${fmtNum(s.meanSignalledEdgeBps, bps)}</td><td>${fmtNum(s.meanRealisedEdgeBps, bps)}</td><td>${fmtNum(s.edgeCapture, (x) => x.toFixed(2))}</td><td>${fmtNum(s.meanSlippageBps, bps)}</td><td>${usd(s.feesUsd)}</td><td class="${s.pnlUsd >= 0 ? 'pos' : 'neg'}">${usd(s.pnlUsd)}</td><td>${fmtMs(s.meanHoldingMs)} / ${fmtMs(s.medianHoldingMs)}</td><td>${exits}</td></tr>`;
+      return `<tr><td>${esc(c.label)}</td><td>${s.count}</td><td>${fmtNum(s.winRate, pct)}</td><td>${fmtNum(s.meanSignalledEdgeBps, bps)}</td><td>${fmtNum(s.meanRealisedEdgeBps, bps)}</td><td>${fmtNum(s.meanNetEdgeBps, bps)}</td><td>${fmtNum(s.edgeCapture, (x) => x.toFixed(2))}</td><td>${fmtNum(s.meanSlippageBps, bps)}</td><td>${usd(s.feesUsd)}</td><td class="${s.pnlUsd >= 0 ? 'pos' : 'neg'}">${usd(s.pnlUsd)}</td><td>${fmtMs(s.meanHoldingMs)} / ${fmtMs(s.medianHoldingMs)}</td><td>${exits}</td></tr>`;
     })
     .join('');
   return `<table>${head}${body}</table>`;
@@ -379,7 +386,7 @@ ${verdictBlock(report.overall.verdict, true)}
 <h2>Cumulative PnL</h2>
 ${pnlChartSvg(report.roundTrips)}
 <h2>Edge at entry vs outcome</h2>
-<p class="note">Each dot is a round trip: green won after fees, red lost. Dots on the dashed diagonal captured all the edge the detector signalled; dots under zero lost.</p>
+<p class="note">Each dot is a round trip: green won after fees, red lost. Dots on the dashed diagonal earned, after fees, all the edge the detector signalled; dots under zero lost.</p>
 ${edgeScatterSvg(report.roundTrips)}
 <h2>Overall</h2>
 ${statsTable(report.overall)}

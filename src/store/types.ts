@@ -112,7 +112,8 @@ export interface RoundTripRow {
   pnlUsd: number;
   /** The edge the detector signalled at entry, bps; null when the entry had no signal (e.g. adopted position). */
   signalledEdgeBps: number | null;
-  /** What was actually earned after fees, bps of the entry notional: see realisedEdgeAfterFeesBps. */
+  /** The price move captured, entry to exit, in the position's favour, bps of the entry price (before fees:
+   * comparable with the signalled edge). The report derives the edge after fees from pnlUsd itself. */
   realisedEdgeBps: number;
   /** Entry price worse than the touch at the signal, bps (positive = worse); null when unknown. */
   slippageBps: number | null;

@@ -29,6 +29,12 @@ describe('computeStats', () => {
     assert.equal(s.meanHoldingMs, (2000 + 2000 + 6000) / 3);
     assert.deepEqual(s.exitsByReason, { markRegression: 2, timeStop: 1 });
   });
+  it('the net edge comes from PnL after fees, whatever price edge was captured', () => {
+    const s = computeStats([sampleRoundTrip(0, -0.02, { realisedEdgeBps: 12, signalledEdgeBps: 24 })]);
+    assert.equal(s.meanRealisedEdgeBps, 12);
+    assert.equal(s.edgeCapture, 0.5);
+    assert.ok(Math.abs(s.meanNetEdgeBps - -10) < 1e-9, 'a $0.02 loss on $20 is −10 bps');
+  });
   it('is NaN-safe on no data', () => {
     const s = computeStats([]);
     assert.equal(s.count, 0);

@@ -219,9 +219,9 @@ export const reportSection = section({
   /** The verdict is "insufficient data" before this many round trips. */
   min_round_trips: int(1, 1_000_000, 50),
   min_win_rate: num(0, 1, 0.5),
-  /** Mean realised edge per round trip, net of fees, in bps. */
+  /** Mean net edge per round trip: PnL after fees / entry notional, bps. */
   min_realised_edge_bps: num(-10_000, 10_000, 0),
-  /** Realised edge divided by signalled edge (how much of the promised edge was captured). */
+  /** Realised price edge (before fees) divided by signalled edge: how much of the promised edge was captured. */
   min_edge_capture: num(-100, 100, 0.3),
   max_mean_slippage_bps: num(0, 10_000, 10),
   min_net_pnl_usd: num(-1e9, 1e9, 0),
