@@ -223,6 +223,7 @@ describe('venue faults against hlsim', () => {
       assert.ok(r.sim.faults.dropAllConnections() >= 1);
       await until(() => r.client.readiness.currentSession > session, `reconnect ${round}`);
       await until(() => r.client.readiness.tradingReady, `trading ready after drop ${round}`);
+      await until(() => r.client.subscriptions.allAcked(), `every subscription restored and acked ${round}`);
     }
 
     r.sim.faults.clear();
