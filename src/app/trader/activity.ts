@@ -125,6 +125,7 @@ const us = (x: number | null) => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000)
 
 const LATENCY_LABELS: Record<string, string> = {
   frameToDecision: 'frame → decision',
+  frameToWire: 'frame → order on the wire',
   decisionToWire: 'decision → wire',
   exitTriggerToFlatten: 'exit trigger → flatten sent',
   postRoundTrip: 'post round trip',

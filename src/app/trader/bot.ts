@@ -37,7 +37,7 @@ import type { MarketSpec as VenueMarketSpec } from '../../venue/registry.ts';
 import { VenueClient } from '../../venue/venue-client.ts';
 import { Activity, type RunSummary } from './activity.ts';
 import { FollowUps } from './follow-ups.ts';
-import { nowNs, SampleRing } from './latency.ts';
+import { nowNs, SampleRing, TAG_ENTRY, TAG_EXIT, TAG_NONE } from './latency.ts';
 import { observeOnlySink, type PostTag, signedRequestText, VenueOrderSink } from './order-sink.ts';
 import { cancelAction } from '../../protocol/index.ts';
 
@@ -87,9 +87,6 @@ export interface ShutdownResult {
   timedOut: boolean;
 }
 
-const TAG_NONE = 0;
-const TAG_ENTRY = 1;
-const TAG_EXIT = 2;
 const ENTRY_GATES = new Set([
   'HardStop',
   'ReadyTrading',
@@ -146,6 +143,8 @@ export class Bot {
   readonly activity: Activity;
   readonly latency = {
     frameToDecision: new SampleRing(),
+    /** Frame received → order frame written, for orders decided on a market frame (the in-process budget). */
+    frameToWire: new SampleRing(),
     decisionToWire: new SampleRing(),
     exitTriggerToFlatten: new SampleRing(),
     postRoundTrip: new SampleRing(),
@@ -384,6 +383,7 @@ export class Bot {
   /** Hot path, right after the order frame was written. */
   private onOrdersWritten(batch: OutboundBatch): void {
     const t = nowNs();
+    if (this.inFrame) this.latency.frameToWire.add(t - this.frameNs, batch.orders[0]?.purpose === 'entry' ? TAG_ENTRY : TAG_EXIT);
     for (const o of batch.orders) {
       if (o.purpose === 'entry') {
         this.activity.entriesSent++;
@@ -813,6 +813,7 @@ export class Bot {
   latencySamples(): Record<string, Float64Array> {
     return {
       frameToDecision: this.latency.frameToDecision.snapshot(),
+      frameToWire: this.latency.frameToWire.snapshot(),
       decisionToWire: this.latency.decisionToWire.snapshot(),
       exitTriggerToFlatten: this.latency.exitTriggerToFlatten.snapshot(),
       postRoundTrip: this.latency.postRoundTrip.snapshot(),

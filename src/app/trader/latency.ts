@@ -2,7 +2,11 @@
 // allocation, no prom-client call between a frame and its order); a timer drains the new samples into the
 // Prometheus histograms, and the run summary reads p50/p99 from the kept samples.
 
-export const LATENCY_KINDS = ['frameToDecision', 'decisionToWire', 'exitTriggerToFlatten', 'postRoundTrip'] as const;
+export const LATENCY_KINDS = ['frameToDecision', 'frameToWire', 'decisionToWire', 'exitTriggerToFlatten', 'postRoundTrip'] as const;
+/** Sample tags: what the frame led to. */
+export const TAG_NONE = 0;
+export const TAG_ENTRY = 1;
+export const TAG_EXIT = 2;
 export type LatencyKind = (typeof LATENCY_KINDS)[number];
 
 /** A ring of the most recent `capacity` samples (ns) plus a cursor of what was already drained. */
@@ -38,10 +42,13 @@ export class SampleRing {
     this.drained = this.written;
   }
 
-  /** The kept samples (up to capacity), unsorted copy. */
-  snapshot(): Float64Array {
+  /** The kept samples (up to capacity), unsorted copy; only those with `tag` when given. */
+  snapshot(tag?: number): Float64Array {
     const n = Math.min(this.written, this.values.length);
-    return this.values.slice(0, n);
+    if (tag === undefined) return this.values.slice(0, n);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (this.tags[i] === tag) out.push(this.values[i]);
+    return Float64Array.from(out);
   }
 }
 
