@@ -15,7 +15,9 @@ export type EdgeMode = 'relativeToBasis' | 'raw';
 export interface MarketTuning {
   /** false = never enter this market (exits still run). */
   enabled: boolean;
-  /** Taker fee of ONE side, bps. The round trip costs 2×. HIP-3 rates are ~2× the base perp rate. */
+  /** Taker fee of ONE side, bps. The round trip costs 2×. HIP-3 rates are ~2× the base perp rate scaled
+   * by the deployer (growth mode cuts them); the reference measured ~8 bps per round trip. Set it from the
+   * account's userFees / the fills' `fee`. */
   takerFeeBps: number;
   /** Slippage allowance for the entry IOC beyond the touch, bps of the touch; part of the threshold. */
   entrySlippageBps: number;
