@@ -50,6 +50,17 @@ describe('Journal', () => {
     db.close();
   });
 
+  it('can be read (report) while the bot is still writing it', () => {
+    const path = freshPath();
+    const j = new Journal({ path });
+    j.recordRoundTrip(sampleRoundTrip(0, 0.01));
+    j.flush();
+    const reader = openDatabase(path, { readOnly: true });
+    assert.equal(readRoundTrips(reader).length, 1);
+    reader.close();
+    j.close();
+  });
+
   it('restart never duplicates rows (replaying everything after reopening)', () => {
     const path = freshPath();
     for (let run = 0; run < 3; run++) {
