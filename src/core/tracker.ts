@@ -96,6 +96,8 @@ export interface MarketBook {
   active: Set<Cloid>;
   /** Fills up to this venue time are already included via reconciliation. */
   reconciledThroughMs: number;
+  /** Venue time of the latest fill applied (a snapshot older than it must not correct the size). */
+  lastFillVenueMs: number;
   /** When a position first appeared from a venue report before any fill (0 = none). */
   provisionalOpenedAtMs: number;
   /** Orders of `active` whose reported fills exceed their seen fills (0 → position = fillSz, no scan). */
@@ -161,6 +163,7 @@ export class OrderTracker {
       flattenClaim: null,
       active: new Set(),
       reconciledThroughMs: 0,
+      lastFillVenueMs: 0,
       provisionalOpenedAtMs: 0,
       awaiting: 0,
     };
@@ -419,6 +422,7 @@ export class OrderTracker {
         if (order !== undefined) this.noteFillOnOrder(order, Number(f.sz), Number(f.px), nowMs);
         continue;
       }
+      if (f.time > b.lastFillVenueMs) b.lastFillVenueMs = f.time;
       this.applyOneFill(b, f, order, nowMs);
     }
   }
@@ -587,7 +591,8 @@ export class OrderTracker {
    * - a market's size is corrected only when it is quiet (no live order, no provisional fill younger than
    *   `provisionalGraceMs`), otherwise deferred — never cleared first and filled later (incident #28);
    * - an existing position keeps its opening time and context (incident #51);
-   * - unknown orders sent before the snapshot and absent from its open orders are resolved (gone).
+   * - a market with a fill newer than the snapshot is not corrected (the snapshot is stale for it);
+   * - unknown orders sent before the request and absent from its open orders are resolved (gone).
    */
   applyReconcile(
     snap: ReconcileSnapshot,
@@ -597,6 +602,7 @@ export class OrderTracker {
   ): { adopted: string[]; orphanOrders: { coin: string; oid: number }[] } {
     const adopted: string[] = [];
     const orphanOrders: { coin: string; oid: number }[] = [];
+    const requestedAt = snap.requestedAtMs ?? snap.venueTimeMs;
     if (snap.openOrders !== undefined) {
       const open = new Set<number>();
       for (const oo of snap.openOrders) {
@@ -605,7 +611,7 @@ export class OrderTracker {
         if (known === undefined && this.books.has(oo.coin)) orphanOrders.push({ coin: oo.coin, oid: oo.oid });
       }
       for (const o of [...this.orders.values()]) {
-        if (o.state === 'unknown' && o.sentAtMs < nowMs && !(o.oid !== null && open.has(o.oid))) {
+        if (o.state === 'unknown' && o.sentAtMs < requestedAt && !(o.oid !== null && open.has(o.oid))) {
           this.counters.unknownResolvedByReconcile++;
           this.transition(o, 'cancelled', 'resolvedByReconcile', nowMs);
         }
@@ -629,7 +635,8 @@ export class OrderTracker {
       const venueSz = v === undefined ? 0 : roundLots(v.szi, b.szDecimals);
       const local = this.position(b.coin);
       if (venueSz === local) continue;
-      let quiet = true;
+      // a fill newer than the snapshot means the snapshot is already stale for this market
+      let quiet = b.lastFillVenueMs < snap.venueTimeMs;
       for (const c of b.active) {
         const o = this.orders.get(c);
         if (o === undefined) continue;

@@ -63,6 +63,9 @@ export type PostResult =
 export interface ReconcileSnapshot {
   /** Venue time the snapshot describes (clearinghouseState.time), ms. */
   venueTimeMs: number;
+  /** Engine-clock time the request was issued. Unknown orders sent before it and absent from openOrders
+   * are resolved as gone; orders sent after it are left alone. Defaults to venueTimeMs. */
+  requestedAtMs?: number;
   /** Positions with non-zero size (szi signed: > 0 long). */
   positions: readonly { coin: string; szi: number; entryPx?: number }[];
   /** Open orders of the account, when queried; absent = unknown (no order resolution is done). */

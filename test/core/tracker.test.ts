@@ -142,7 +142,7 @@ test('a late post response for an unknown order resolves it', () => {
 
 test('incident #31: one empty reconciliation reply between two non-empty ones does not flatten the local book', () => {
   const r = rig({ reconcileEmptyConfirmations: 3 });
-  r.engine.onUserFills([fill(SILVER.coin, 'A', 100, 0.18)], false);
+  r.engine.onUserFills([fill(SILVER.coin, 'A', 100, 0.18, { time: T0 - 1000 })], false);
   const snap = { venueTimeMs: T0, positions: [{ coin: SILVER.coin, szi: -0.18 }] };
   r.engine.onReconcile(snap);
   r.engine.onReconcile({ venueTimeMs: T0 + 1, positions: [] });
@@ -237,4 +237,25 @@ test('round trip: realised PnL includes fees, signalled vs realised edge, entry 
   assert.ok(Math.abs((rt.entrySlippageBps ?? 0) - ((100.04 - 100.02) / 100.02) * 1e4) < 1e-9);
   assert.ok(rt.signalledEdgeBps !== null && rt.signalledEdgeBps > 90);
   assert.ok(Math.abs(rt.realisedEdgeBps - ((100.5 - 100.04) / 100.04) * 1e4) < 1e-9);
+});
+
+test('a reconciliation snapshot older than the latest fill never undoes that fill', () => {
+  const r = rig();
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2000, 0.01, { time: T0 + 5000 })], false);
+  r.engine.onReconcile({ venueTimeMs: T0 + 4000, positions: [] }); // requested before the fill happened
+  r.engine.onReconcile({ venueTimeMs: T0 + 4000, positions: [{ coin: SILVER.coin, szi: 0.1 }] });
+  assert.equal(r.engine.positions().find((p) => p.coin === GOLD.coin)?.size, 0.01);
+  assert.equal(r.engine.counters.reconcileDeferred, 1);
+});
+
+test('an unknown order sent after the reconciliation request is not resolved by it', () => {
+  const r = rig();
+  const requestedAtMs = r.clock.t;
+  r.clock.advance(1);
+  const e = enterLong(r);
+  r.engine.onPostResult(e.batchId, { kind: 'unknown' });
+  r.engine.onReconcile({ venueTimeMs: requestedAtMs, requestedAtMs, positions: [], openOrders: [] });
+  assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, e.cloid, 'still unknown');
+  r.engine.onReconcile({ venueTimeMs: r.clock.t + 1, requestedAtMs: r.clock.t + 1, positions: [], openOrders: [] });
+  assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, null);
 });
