@@ -10,8 +10,7 @@
 // wrong for them; priceKindForAsset uses the ranges above.
 import { AssetError, type WireParseError } from './errors.ts';
 import type { PriceKind } from './format.ts';
-import { checkPerpAssetCtx } from './parse.ts';
-import { arr, fail, guard, int, num, type Obj, obj, optBool, optInt, optStr, str } from './validate.ts';
+import { arr, checkPerpAssetCtx, fail, guard, int, num, type Obj, obj, optBool, optInt, optStr, str } from './validate.ts';
 import type { MetaAndAssetCtxs, PerpAssetMeta, PerpDex, PerpDexs, PerpMeta } from './wire.ts';
 
 export const SPOT_ASSET_OFFSET = 10_000;

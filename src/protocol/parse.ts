@@ -11,11 +11,11 @@ import { WireParseError } from './errors.ts';
 import {
   arr,
   bool,
+  checkPerpAssetCtx,
   dec,
   fail,
   guard,
   int,
-  isDecimal,
   isObj,
   nullableDec,
   type Obj,
@@ -35,7 +35,6 @@ import {
   type L2Book,
   type OpenOrder,
   type OrderStatusResponse,
-  type PerpAssetCtx,
   type PostResponse,
   type SpotAssetCtx,
   type UserFill,
@@ -712,26 +711,6 @@ function checkTrade(x: unknown, path: string): void {
   int(o, 'tid', path);
   const u = arr(o.users, `${path}.users`);
   if (u.length !== 2 || typeof u[0] !== 'string' || typeof u[1] !== 'string') fail(`${path}.users`, 'expected [buyer, seller]');
-}
-
-/** Checks a perp asset context (activeAssetCtx.ctx, metaAndAssetCtxs[1][i], allDexsAssetCtxs). */
-export function checkPerpAssetCtx(x: unknown, path: string): PerpAssetCtx {
-  const o = obj(x, path);
-  dec(o, 'funding', path);
-  dec(o, 'openInterest', path);
-  dec(o, 'prevDayPx', path);
-  dec(o, 'dayNtlVlm', path);
-  nullableDec(o, 'premium', path);
-  dec(o, 'oraclePx', path);
-  dec(o, 'markPx', path);
-  nullableDec(o, 'midPx', path);
-  const imp = o.impactPxs;
-  if (imp !== null) {
-    const a = arr(imp, `${path}.impactPxs`);
-    if (a.length !== 2 || !isDecimal(a[0]) || !isDecimal(a[1])) fail(`${path}.impactPxs`, 'expected [bidPx, askPx] or null');
-  }
-  dec(o, 'dayBaseVlm', path);
-  return o as unknown as PerpAssetCtx;
 }
 
 function checkSpotAssetCtx(x: unknown, path: string): SpotAssetCtx {

@@ -2,6 +2,7 @@
 // throw WireParseError with the path of the first problem; the public parsers catch that at their
 // boundary and RETURN it, so a caller never sees a throw and never gets a half-checked object.
 import { WireParseError } from './errors.ts';
+import type { PerpAssetCtx } from './wire.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -94,4 +95,24 @@ export function guard<T>(run: () => T): T | WireParseError {
     if (e instanceof WireParseError) return e;
     return new WireParseError('bad_shape', '', `unexpected shape: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** Checks a perp asset context (activeAssetCtx.ctx, metaAndAssetCtxs[1][i], allDexsAssetCtxs). */
+export function checkPerpAssetCtx(x: unknown, path: string): PerpAssetCtx {
+  const o = obj(x, path);
+  dec(o, 'funding', path);
+  dec(o, 'openInterest', path);
+  dec(o, 'prevDayPx', path);
+  dec(o, 'dayNtlVlm', path);
+  nullableDec(o, 'premium', path);
+  dec(o, 'oraclePx', path);
+  dec(o, 'markPx', path);
+  nullableDec(o, 'midPx', path);
+  const imp = o.impactPxs;
+  if (imp !== null) {
+    const a = arr(imp, `${path}.impactPxs`);
+    if (a.length !== 2 || !isDecimal(a[0]) || !isDecimal(a[1])) fail(`${path}.impactPxs`, 'expected [bidPx, askPx] or null');
+  }
+  dec(o, 'dayBaseVlm', path);
+  return o as unknown as PerpAssetCtx;
 }
