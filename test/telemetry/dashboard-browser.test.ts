@@ -62,6 +62,7 @@ describe('dashboard in Chromium', () => {
     await sig.waitFor();
     assert.match((await sig.textContent()) ?? '', /xyz:GOLD.*sell.*rejected.*MaxPositionTotal/);
     assert.equal(await page.locator('[data-signal="sig-7"] .chip.block').count(), 1);
+    assert.equal(await page.locator('[data-signal="sig-7"] .chip:not(.block)').textContent(), '✓ 1 gate');
     assert.equal(await page.locator('#pnl-line').count(), 1);
     assert.ok((await page.locator('#latency .hist-row').count()) >= 5);
 
