@@ -2,9 +2,11 @@
 // → protocol fast parsers → CoreEngine (state, exit watcher, detector, gates, sizing, order construction)
 // → a sink that builds the order action, signs it (createL1Signer, active secp256k1 backend) and
 // JSON-serialises the post frame a socket would write.
-// Figures: frame_to_order_wire.entry, frame_to_order_wire.exit (µs, p50/p99/p99.9), md_throughput
-// (frames/s over a bbo/ctx mix on 40 markets), md_alloc_bytes_per_frame (heap bytes per market-data frame,
-// measured between forced GCs when no collection happened in between).
+// Figures: frame_to_order_wire.entry, frame_to_order_wire.exit (µs, p50/p99/p99.9),
+// frame_to_handoff.entry_core_only (the same entry stopped at OrderSink.send: parse + core, no signing),
+// md_throughput (frames/s over a bbo/ctx mix on 40 markets), md_core_only_throughput (the same events
+// pre-parsed), md_alloc_bytes_per_frame / core_alloc_bytes_per_event (heap bytes, measured between forced
+// GCs when no collection happened in between).
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -70,6 +72,11 @@ class Pipeline {
 /** The app's side of the hand-off: order action, signature, post frame text. */
 class SigningSink {
   private readonly signer = createL1Signer(generatePrivateKey(), { isMainnet: false });
+  /** false: stop at the hand-off (the core's own share of the latency). */
+  private readonly sign: boolean;
+  constructor(sign = true) {
+    this.sign = sign;
+  }
   private nonce = 1_760_000_000_000;
   private id = 0;
   lastFrame = '';
@@ -77,7 +84,7 @@ class SigningSink {
   doneUs = 0;
   send(batch: OutboundBatch): void {
     this.lastBatch = batch;
-    if (batch.orders.length > 0) {
+    if (this.sign && batch.orders.length > 0) {
       const wires = batch.orders.map((o) => o.wire);
       const action = orderAction(wires);
       const nonce = ++this.nonce;
@@ -105,8 +112,8 @@ function warmAll(p: Pipeline): void {
   }
 }
 
-function benchEntry(r: BenchRecorder, samples: number, warmup: number): void {
-  const sink = new SigningSink();
+function benchEntry(r: BenchRecorder, samples: number, warmup: number, name = 'frame_to_order_wire.entry', sign = true): void {
+  const sink = new SigningSink(sign);
   const p: Pipeline = new Pipeline(
     new CoreEngine({ config: engineConfig({}), markets, clock: () => p.t, sink, cloidPrefix: 'b0', cloidStart: 1 }),
   );
@@ -141,7 +148,7 @@ function benchEntry(r: BenchRecorder, samples: number, warmup: number): void {
     p.engine.onPostResult(b.id, { kind: 'ok', statuses: [{ error: 'Order could not immediately match against any resting orders.' }] });
   }
   if (sent < (warmup + samples) * 0.9) throw new Error(`entry bench: only ${sent} entries for ${warmup + samples} stale frames`);
-  r.latency('frame_to_order_wire.entry', 'µs', lat);
+  r.latency(name, 'µs', lat);
 }
 
 function benchExit(r: BenchRecorder, samples: number, warmup: number): void {
@@ -360,6 +367,7 @@ function benchMd(r: BenchRecorder): void {
 export default async function (r: BenchRecorder): Promise<void> {
   r.note(`signer backend: ${activeSignerBackend().name}`);
   benchEntry(r, 20_000, 2_000);
+  benchEntry(r, 20_000, 2_000, 'frame_to_handoff.entry_core_only', false);
   benchExit(r, 20_000, 2_000);
   benchMd(r);
 }
