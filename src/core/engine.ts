@@ -145,6 +145,7 @@ export interface CoreCounters {
   flattenTimeouts: number;
   exitNoPrice: number;
   orderBuildErrors: number;
+  observerErrors: number;
   hardStopPurged: number;
   orphanCancels: number;
   benignRejections: number;
@@ -199,6 +200,7 @@ export class CoreEngine {
     flattenTimeouts: 0,
     exitNoPrice: 0,
     orderBuildErrors: 0,
+    observerErrors: 0,
     hardStopPurged: 0,
     orphanCancels: 0,
     benignRejections: 0,
@@ -216,7 +218,7 @@ export class CoreEngine {
     if (problems.length > 0) throw new Error(`invalid core config: ${problems.join('; ')}`);
     this.clock = opts.clock;
     this.sink = opts.sink;
-    this.observer = opts.observer ?? {};
+    this.observer = this.isolate(opts.observer ?? {});
     this.cloids = new CloidGenerator({ prefix: opts.cloidPrefix ?? '', start: opts.cloidStart });
     this.risk = new RiskMonitor(this.config);
     this.budget = new ActionBudget(this.config.actionBudgetOrders, this.config.actionBudgetWindowMs);
@@ -278,6 +280,28 @@ export class CoreEngine {
   }
 
   // ───────────────────────────── event plumbing ─────────────────────────────
+
+  /** Observer failures (a journal write that throws) must never break the core's state transitions.
+   * Methods are looked up at call time, so an observer may attach handlers later. */
+  private isolate(o: CoreObserver): CoreObserver {
+    const call = <K extends keyof CoreObserver>(k: K, x: Parameters<NonNullable<CoreObserver[K]>>[0]): void => {
+      const fn = o[k] as ((this: CoreObserver, v: typeof x) => void) | undefined;
+      if (fn === undefined) return;
+      try {
+        fn.call(o, x);
+      } catch {
+        this.c.observerErrors++;
+      }
+    };
+    return {
+      onSignal: (x) => call('onSignal', x),
+      onOrder: (x) => call('onOrder', x),
+      onFill: (x) => call('onFill', x),
+      onRoundTrip: (x) => call('onRoundTrip', x),
+      onHardStop: (x) => call('onHardStop', x),
+      onExitTriggered: (x) => call('onExitTriggered', x),
+    };
+  }
 
   private begin(): number {
     this.depth++;

@@ -261,3 +261,18 @@ test('a price the formatter cannot express never crashes the event: recorded as 
   assert.match(r.rec.signals.at(-1)?.reason ?? '', /^(OrderBuild|LimitPrice)/);
   assert.equal(r.engine.marketView(odd.coin)?.pendingEntry, null);
 });
+
+test('an observer that throws (journal failure) never breaks the core: the order still goes out, counted', () => {
+  const r = rig();
+  r.rec.onOrder = () => {
+    throw new Error('disk full');
+  };
+  r.rec.onSignal = () => {
+    throw new Error('disk full');
+  };
+  const e = enterLong(r);
+  assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, e.cloid);
+  r.engine.onPostResult(e.batchId, { kind: 'ok', statuses: [{ error: 'Order could not immediately match against any resting orders.' }] });
+  assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, null);
+  assert.ok(r.engine.counters.observerErrors >= 3);
+});
