@@ -803,7 +803,11 @@ export class CoreEngine {
 
   private queryStatus(o: TrackedOrder, now: number): void {
     o.lastQueryMs = now;
-    this.sink.requestOrderStatus?.(o.cloid, o.coin);
+    try {
+      this.sink.requestOrderStatus?.(o.cloid, o.coin);
+    } catch {
+      this.c.observerErrors++; // re-asked on the next timer
+    }
   }
 
   onOrderUpdates(updates: readonly WsOrderUpdate[]): void {
