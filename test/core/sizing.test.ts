@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { isValidPrice, isValidSize } from '../../src/protocol/index.ts';
 import { defaultMarketTuning, type MarketTuning } from '../../src/core/config.ts';
 import { entryBoundPx, exitSlippageBps, liquidityFactor, sizeEntry, takerLimitPx } from '../../src/core/sizing.ts';
@@ -101,4 +102,55 @@ test('entry bound: touch plus allowance, never past the price that keeps the min
 test('exit allowance widens per attempt up to its cap', () => {
   const t = tuning({ exitSlippageBps: 30, exitSlippageStepBps: 30, exitSlippageMaxBps: 100 });
   assert.deepEqual([0, 1, 2, 3, 9].map((a) => exitSlippageBps(t, a)), [30, 60, 90, 100, 100]);
+});
+
+test('property: taker limit prices are valid wire prices, cross the touch, and stay within the allowance', () => {
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.double({ min: 0.001, max: 200_000, noNaN: true }),
+      fc.integer({ min: 0, max: 300 }),
+      fc.integer({ min: 0, max: 5 }),
+      (isBuy, touchRaw, slipBps, d) => {
+        const touch = Number(touchRaw.toPrecision(5));
+        if (!(touch > 0)) return;
+        const bound = isBuy ? touch * (1 + slipBps / 1e4) : touch * (1 - slipBps / 1e4);
+        let s: string | null;
+        try {
+          s = takerLimitPx(isBuy, touch, bound, d);
+        } catch {
+          return; // prices the grid cannot express at all (below one tick) are refused by formatPrice
+        }
+        if (s === null) return;
+        assert.ok(isValidPrice(s, d, 'perp'), s);
+        const n = Number(s);
+        if (isBuy) assert.ok(n >= touch && n <= bound * (1 + 1e-12), `${s} ${touch} ${bound}`);
+        else assert.ok(n <= touch && n >= bound * (1 - 1e-12), `${s} ${touch} ${bound}`);
+      },
+    ),
+    { numRuns: 3000, seed: 99 },
+  );
+});
+
+test('property: entry sizes are valid lots, at least the minimum notional and at most the cap — or no order', () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0.01, max: 50_000, noNaN: true }),
+      fc.double({ min: 0.0001, max: 10_000, noNaN: true }),
+      fc.integer({ min: 0, max: 5 }),
+      fc.double({ min: 0.1, max: 1, noNaN: true }),
+      (px, touchSz, d, mult) => {
+        const t = tuning({ maxOrderNotionalUsd: 50, minOrderNotionalUsd: 11, minBookNotionalUsd: 20, normalBookNotionalUsd: 5000 });
+        const limit = px * 1.0005;
+        const mark = px * 1.001;
+        const r = sizeEntry(px, touchSz, mark, limit, d, t, mult);
+        if (!r.ok) return;
+        assert.ok(isValidSize(r.size, d), r.size);
+        const n = Number(r.size);
+        assert.ok(n * Math.min(mark, limit) >= 11 * (1 - 1e-9), `floor: ${r.size} × ${px}`);
+        assert.ok(n * Math.max(mark, limit) <= 50 * (1 + 1e-9), `cap: ${r.size} × ${px}`);
+      },
+    ),
+    { numRuns: 3000, seed: 98 },
+  );
 });
