@@ -428,7 +428,7 @@ test('property: core invariants hold at every step over random market/exchange s
       const v = scenario(outcomes, cmds);
       if (v.length > 0) throw new Error(v.join('\n'));
     }),
-    { numRuns: Number(process.env.CORE_PROP_RUNS ?? 6000), seed: Number(process.env.CORE_PROP_SEED ?? 20260210) },
+    { numRuns: Number(process.env.CORE_PROP_RUNS ?? 10000), seed: Number(process.env.CORE_PROP_SEED ?? 20260210) },
   );
   assert.ok(ran.n >= 1);
 });
