@@ -21,7 +21,7 @@ import type {
   SignalRecord,
 } from '../../core/types.ts';
 import { toCoreConfig } from '../config/core.ts';
-import type { Cloid, ExchangeResponse, L1Signer, OrderResponseStatus, OrderStatusResponse, UserFill } from '../../protocol/index.ts';
+import type { Cloid, ExchangeResponse, L1Signer, OrderResponseStatus, UserFill } from '../../protocol/index.ts';
 import { createL1Signer } from '../../protocol/index.ts';
 import { type NonceSource, openNonceSource } from '../../protocol/nonce.ts';
 import type { Journal } from '../../store/journal.ts';
@@ -435,22 +435,36 @@ export class Bot {
     }
   }
 
+  /**
+   * The core asks what became of an order whose post outcome is unknown. orderStatus says filled or not but
+   * carries no fill price, so the order's fills are fetched first and applied (like a snapshot: only to an order
+   * we track) — otherwise the position and the round trip's PnL would rest on the limit price.
+   */
   private requestOrderStatus(cloid: Cloid): void {
     const user = this.masterAddress;
     if (user === null) return;
-    this.venue
-      .info<OrderStatusResponse>({ type: 'orderStatus', user, oid: cloid })
-      .then((r) => {
+    const info = this.venue.infoClient;
+    (async () => {
+      const r = await info.orderStatus(user, cloid);
+      if (this.closed) return;
+      if (r.status !== 'order') {
+        this.engine.onOrderStatus(cloid, 'unknownOid');
+        return;
+      }
+      const o = r.order.order;
+      const filled = Number(o.origSz) - Number(o.sz);
+      if (Number.isFinite(filled) && filled > 0) {
+        const fills = await info.userFillsByTime(user, Math.max(0, o.timestamp - 5000));
         if (this.closed) return;
-        if (r.status === 'order') {
-          const o = r.order.order;
-          const filled = Number(o.origSz) - Number(o.sz);
-          this.engine.onOrderStatus(cloid, r.order.status, Number.isFinite(filled) && filled > 0 ? filled : undefined);
-        } else {
-          this.engine.onOrderStatus(cloid, 'unknownOid');
+        const lc = cloid.toLowerCase();
+        const mine = fills.filter((f) => f.oid === o.oid || f.cloid?.toLowerCase() === lc);
+        if (mine.length > 0) {
+          this.engine.onUserFills(mine, true);
+          this.defer(() => this.recordFills(mine));
         }
-      })
-      .catch((err: unknown) => this.log.warn({ cloid, err: String(err) }, 'orderStatus failed (re-asked by the core later)'));
+      }
+      this.engine.onOrderStatus(cloid, r.order.status, Number.isFinite(filled) && filled > 0 ? filled : undefined);
+    })().catch((err: unknown) => this.log.warn({ cloid, err: String(err) }, 'orderStatus failed (re-asked by the core later)'));
   }
 
   private onReconcile(s: VenueReconcileSnapshot): void {

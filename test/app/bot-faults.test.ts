@@ -1,0 +1,78 @@
+// The composed bot against hlsim with faults, in process: action post responses are lost (the orders ARE
+// executed by hlsim, the answers never come). Those orders must become unknown — never assumed rejected — and be
+// resolved through orderStatus/reconciliation; the bot's positions and PnL must still agree with hlsim's own
+// books at the end, and the shutdown leaves the account flat.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../../src/app/config/load.ts';
+import { demoConfigToml } from '../../src/app/modes/demo.ts';
+import { startSession } from '../../src/app/modes/session.ts';
+import { startSim } from '../../src/sim/index.ts';
+import { approveAgent, newAccount, sleep, tempDir } from './cli-helpers.ts';
+
+describe('bot with lost post responses', () => {
+  it('orders of unknown outcome are resolved from the venue; bot PnL equals hlsim account change; flat at the end', async (t) => {
+    const dir = tempDir(t, 'hip3-bot-faults-');
+    const account = newAccount();
+    const sim = await startSim({ port: 0, adminPort: null, seed: 2, scenario: 'jumpy', fund: { [account.master]: 10_000 }, isMainnet: false });
+    t.after(() => sim.stop());
+    await approveAgent(sim.httpUrl, account, false);
+    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
+    cfg.logging.status_interval_ms = 0;
+    cfg.executor.post_timeout_ms = 400;
+    cfg.executor.unknown_requery_ms = 300;
+    cfg.network.reconcile_interval_ms = 1000;
+    cfg.metrics.enabled = false;
+    const session = await startSession({
+      cfg,
+      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: false, label: sim.httpUrl, simulated: true },
+      agentKey: account.agentKey,
+      out: process.stdout,
+    });
+    let stopped = false;
+    t.after(async () => {
+      if (!stopped) await session.stop('test cleanup');
+    });
+    await session.ready;
+    const bot = session.bot;
+    // Lost answers AND silent user channels: nothing but the venue's info endpoints can tell what happened.
+    sim.faults.silenceChannel({ channel: 'orderUpdates', user: account.master });
+    sim.faults.silenceChannel({ channel: 'userFills', user: account.master });
+    sim.faults.dropPostResponses(4, 'action');
+    // The venue client's post timeout reports them unknown (postUnknown); the core's own is the backup (postTimeouts).
+    const unknowns = () => bot.engine.counters.postUnknown + bot.engine.counters.postTimeouts;
+    for (let i = 0; i < 250 && unknowns() < 2; i++) await sleep(100);
+    assert.ok(unknowns() >= 2, `no unknown post outcome: ${JSON.stringify(bot.engine.counters)}`);
+    // Let the unknown orders resolve (orderStatus answers over HTTP, unaffected by the fault).
+    for (let i = 0; i < 50 && bot.engine.openOrders().some((o) => o.state === 'unknown'); i++) await sleep(100);
+    assert.deepEqual(bot.engine.openOrders().filter((o) => o.state === 'unknown'), []);
+    sim.faults.clear();
+    for (let i = 0; i < 100 && bot.activity.roundTrips.length < 2; i++) await sleep(100);
+    const { summary, shutdown } = await session.stop('test end');
+    stopped = true;
+    assert.ok(shutdown.flat, JSON.stringify(shutdown));
+    for (const coin of sim.exchange.coins()) {
+      const p = sim.exchange.position(account.master, coin);
+      assert.ok(p === null || p.szi === 0, `${coin} ${JSON.stringify(p)}`);
+    }
+    // hlsim's account value moved exactly by the PnL the bot accounted (fees included).
+    const res = await fetch(`${sim.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'clearinghouseState', user: account.master, dex: 'xyz' }) });
+    const venuePnl = Number(((await res.json()) as { marginSummary: { accountValue: string } }).marginSummary.accountValue) - 10_000;
+    assert.ok(summary.roundTrips >= 1);
+    assert.ok(Math.abs(summary.pnlUsd - venuePnl) < 0.01, `bot ${summary.pnlUsd} vs hlsim ${venuePnl}`);
+
+    const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
+    try {
+      const unknown = db.prepare("SELECT DISTINCT cloid FROM order_events WHERE status = 'unknown'").all() as { cloid: string }[];
+      assert.ok(unknown.length >= 2);
+      for (const { cloid } of unknown) {
+        const last = db.prepare('SELECT status FROM orders WHERE cloid = ?').get(cloid) as { status: string } | undefined;
+        assert.ok(last !== undefined && ['filled', 'cancelled', 'rejected'].includes(last.status), `${cloid}: ${JSON.stringify(last)}`);
+      }
+    } finally {
+      db.close();
+    }
+  });
+});
