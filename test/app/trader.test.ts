@@ -197,7 +197,13 @@ describe('order sink', () => {
     const signer = createL1Signer(generatePrivateKey(), { isMainnet: true });
     let outcome: SendActionResult['outcome'] = 'sent';
     const opts: SendActionOptions[] = [];
-    const sink = new VenueOrderSink({ sendAction: (_t: string, o: SendActionOptions = {}) => (opts.push(o), { outcome, id: outcome === 'sent' ? 1 : 0 }) }, signer, new NonceSource());
+    const wire: ActionWire = {
+      sendAction(_t: string, o: SendActionOptions = {}): SendActionResult {
+        opts.push(o);
+        return { outcome, id: outcome === 'sent' ? 1 : 0 };
+      },
+    };
+    const sink = new VenueOrderSink(wire, signer, new NonceSource());
     const exit = { ...entry('0x48330000000000000000000000000002'), reduceOnly: true, purpose: 'exit' as const };
     sink.send(batch([exit]));
     assert.equal(opts[0].requireReady, false);
