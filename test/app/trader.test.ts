@@ -9,13 +9,12 @@ import { globToRegExp } from '../../src/app/modes/session.ts';
 import { installShutdown } from '../../src/app/shutdown.ts';
 import { Activity, formatRunSummary } from '../../src/app/trader/activity.ts';
 import { corePostResult, signalDecision } from '../../src/app/trader/bot.ts';
-import { FollowUps, sideEdgeBps } from '../../src/app/trader/follow-ups.ts';
+import { followUpRow } from '../../src/app/trader/follow-ups.ts';
 import { quantile, SampleRing } from '../../src/app/trader/latency.ts';
 import { type ActionWire, VenueOrderSink } from '../../src/app/trader/order-sink.ts';
 import type { OutboundBatch, RoundTrip, SignalRecord } from '../../src/core/types.ts';
 import { createL1Signer, generatePrivateKey, orderWire, recoverL1Signer } from '../../src/protocol/index.ts';
 import { NonceSource } from '../../src/protocol/nonce.ts';
-import type { FollowUpRow } from '../../src/store/types.ts';
 import type { SendActionOptions, SendActionResult } from '../../src/venue/venue-client.ts';
 
 function signal(over: Partial<SignalRecord>): SignalRecord {
@@ -87,25 +86,12 @@ describe('post results', () => {
 });
 
 describe('follow-ups', () => {
-  it('captures oracle, book and the signal side edge at each offset, in time order; skips a market without data', () => {
-    const rows: FollowUpRow[] = [];
-    const market = { oraclePx: 100, bidPx: 99, askPx: 101 };
-    const f = new FollowUps([1000, 3000], (coin) => (coin === 'xyz:GOLD' ? market : undefined), (r) => rows.push(r));
-    f.add('s1', 'xyz:GOLD', 'buy', 10_000);
-    f.add('s2', 'xyz:GOLD', 'sell', 10_500);
-    f.add('s3', 'xyz:NONE', 'sell', 10_600);
-    f.poll(10_999);
-    assert.equal(rows.length, 0);
-    f.poll(11_000);
-    assert.deepEqual(rows.map((r) => [r.signalId, r.offsetMs]), [['s1', 1000]]);
-    market.oraclePx = 102;
-    f.poll(13_600);
-    assert.deepEqual(rows.map((r) => [r.signalId, r.offsetMs]), [['s1', 1000], ['s2', 1000], ['s1', 3000], ['s2', 3000]]);
-    assert.equal(rows[3].oraclePx, 102);
-    assert.equal(rows[3].edgeBps, sideEdgeBps('sell', { oraclePx: 102, bidPx: 99, askPx: 101 }));
-    assert.equal(f.skipped, 2);
-    assert.equal(f.pending, 0);
-    assert.ok(Math.abs(sideEdgeBps('buy', { oraclePx: 100, bidPx: 99, askPx: 99.5 }) - 50) < 1e-9);
+  it('records oracle, book and the signal side edge then; nothing for a market without data', () => {
+    const sig = { signalId: 's1', tsMs: 10_000, market: 'xyz:GOLD', side: 'sell' as const };
+    const row = followUpRow(sig, 3000, 13_001, { oraclePx: 100, bidPx: 100.5, askPx: 101 });
+    assert.deepEqual(row, { signalId: 's1', offsetMs: 3000, capturedMs: 13_001, oraclePx: 100, bidPx: 100.5, askPx: 101, edgeBps: 50 });
+    assert.equal(followUpRow(sig, 1000, 11_000, undefined), undefined);
+    assert.equal(followUpRow(sig, 1000, 11_000, { oraclePx: 100, bidPx: 0, askPx: 101 }), undefined);
   });
 });
 

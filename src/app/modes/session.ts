@@ -3,7 +3,7 @@
 // start a session; they differ only in where the configuration, the key and the venue come from.
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config/load.ts';
+import { ConfigError, recorderEnabled } from '../config/load.ts';
 import type { AppConfig } from '../config/schema.ts';
 import { createRedactor, type Redactor } from '../config/secrets.ts';
 import { httpInfoTransport, InfoClient } from '../../venue/info.ts';
@@ -155,8 +155,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
         onError: (err) => logger.error({ err: err.message }, 'journal flush failed (batch kept, retried)'),
       });
     }
-    const recording = cfg.recorder.enabled === 'on' || (cfg.recorder.enabled === 'auto' && mode === 'observe');
-    const recorderDir = recording ? resolve(cfg.recorder.dir) : null;
+    const recorderDir = recorderEnabled(cfg) ? resolve(cfg.recorder.dir) : null;
     if (recorderDir !== null) {
       recorder = new FeedRecorder({
         dir: recorderDir,

@@ -36,7 +36,8 @@ import type { ReconcileSnapshot as VenueReconcileSnapshot } from '../../venue/re
 import type { MarketSpec as VenueMarketSpec } from '../../venue/registry.ts';
 import { VenueClient } from '../../venue/venue-client.ts';
 import { Activity, type RunSummary } from './activity.ts';
-import { FollowUps } from './follow-ups.ts';
+import { followUpRow } from './follow-ups.ts';
+import { FollowUpScheduler } from '../../store/follow-ups.ts';
 import { nowNs, SampleRing, TAG_ENTRY, TAG_EXIT, TAG_NONE } from './latency.ts';
 import { observeOnlySink, type PostTag, signedRequestText, VenueOrderSink } from './order-sink.ts';
 import { cancelAction } from '../../protocol/index.ts';
@@ -165,7 +166,7 @@ export class Bot {
   private readonly signer: L1Signer | null = null;
   private readonly nonces: NonceSource | null = null;
   private readonly sink: VenueOrderSink | null = null;
-  private readonly followUps: FollowUps;
+  private readonly followUps: FollowUpScheduler;
   private readonly timers: NodeJS.Timeout[] = [];
   private dashboardPush: ((e: DashboardEvent) => void) | null = null;
   private readonly recentSignals: DashboardSignal[] = [];
@@ -263,11 +264,11 @@ export class Bot {
       cloidPrefix: CLOID_PREFIX,
     });
 
-    this.followUps = new FollowUps(
-      cfg.journal.follow_up_offsets_ms,
-      (coin) => this.engine.marketView(coin),
-      (row) => this.journal?.recordFollowUp(row),
-    );
+    this.followUps = new FollowUpScheduler({
+      offsetsMs: cfg.journal.follow_up_offsets_ms,
+      capture: (signal, offsetMs, nowMs) => followUpRow(signal, offsetMs, nowMs, this.engine.marketView(signal.market)),
+      record: (row) => this.journal?.recordFollowUp(row),
+    });
 
     this.wireVenue();
   }
@@ -567,7 +568,7 @@ export class Bot {
       },
       verdicts: r.gates.map((g) => ({ gate: g.gate, pass: g.pass, value: g.value, limit: g.limit })),
     });
-    this.followUps.add(id, r.coin, r.side, r.timeMs);
+    this.followUps.schedule({ signalId: id, tsMs: r.timeMs, market: r.coin, side: r.side });
     this.metrics.countSignal(r.coin, r.side, decision);
     for (const g of r.gates) this.metrics.countGateVerdict(g.gate, g.pass);
     if (r.decision !== 'order') this.metrics.countRejection('gate', r.reason);
@@ -631,9 +632,9 @@ export class Bot {
       exitReason: rt.exitReason,
       feesUsd: finite(rt.feesUsd),
       pnlUsd: finite(rt.pnlUsd),
-      signalledEdgeBps: finite(rt.signalledEdgeBps ?? Number.NaN),
+      signalledEdgeBps: rt.signalledEdgeBps !== null && Number.isFinite(rt.signalledEdgeBps) ? rt.signalledEdgeBps : null,
       realisedEdgeBps: finite(rt.realisedEdgeBps),
-      slippageBps: finite(rt.entrySlippageBps ?? Number.NaN),
+      slippageBps: rt.entrySlippageBps !== null && Number.isFinite(rt.entrySlippageBps) ? rt.entrySlippageBps : null,
     });
     this.metrics.countRoundTrip(rt.coin, rt.exitReason, rt.pnlUsd);
     this.dashboardPush?.({
@@ -674,7 +675,6 @@ export class Bot {
     });
     // The core's backup timer: post timeouts, unknown re-queries, exit polling, time-based risk triggers.
     this.every(cfg.exits.poll_interval_ms, () => this.engine.onTimer());
-    this.every(100, () => this.followUps.poll(Date.now()));
     this.every(1000, () => this.publishMetrics());
     this.venue.start();
   }
@@ -810,7 +810,8 @@ export class Bot {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.drainDeferred();
-    this.followUps.poll(Date.now());
+    this.followUps.run();
+    this.followUps.close();
     this.publishMetrics();
     this.venue.stop();
     try {
