@@ -177,11 +177,24 @@ oracle_reversal_bps = 0
 max_consecutive_losses = 100
 ${paths(dir)}`,
     );
+    // An order left resting by an earlier run: reported and cancelled at startup, before any entry.
+    const before = sim.exchange.bestBidAsk('xyz:SILVER');
+    assert.ok(before.bid !== undefined);
+    const orphan = sim.exchange.internalPlaceOrders(account.master, [
+      { coin: 'xyz:SILVER', isBuy: true, px: (before.bid.px * 0.8).toFixed(3), sz: '1.00', tif: 'Gtc', cloid: '0x48330000000000000000000000000abc' },
+    ]);
+    assert.ok('resting' in orphan[0], JSON.stringify(orphan));
+    const orphanOid = (orphan[0] as { resting: { oid: number } }).resting.oid;
     const bot = startCli(['run', '--config', cfg], { env: { HIP3_AGENT_KEY: account.agentKey } });
     t.after(() => {
       if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
     });
+    await bot.waitFor(new RegExp(`startup reconciliation: 1 open order\\(s\\) at the venue, 1 orphan order\\(s\\) cancelled: xyz:SILVER#${orphanOid}`));
     await bot.waitFor(/trading READY/);
+    const openOrders = async () =>
+      (await (await fetch(`${sim.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'openOrders', user: account.master, dex: 'xyz' }) })).json()) as unknown[];
+    for (let i = 0; i < 30 && (await openOrders()).length > 0; i++) await sleep(100);
+    assert.deepEqual(await openOrders(), []);
     const metricsUrl = (await bot.waitFor(/metrics\s+(http:\S+)/))[1];
 
     // A position the bot did not open (a manual trade on the same account): it must be flattened on shutdown.

@@ -1,7 +1,7 @@
 // One running bot with everything around it: market discovery, log file, metrics server, journal, raw feed
 // recorder, dashboard, the terminal status line, and the graceful stop. `hip3 run` and `hip3 demo` both
 // start a session; they differ only in where the configuration, the key and the venue come from.
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, recorderEnabled } from '../config/load.ts';
 import type { AppConfig } from '../config/schema.ts';
@@ -171,7 +171,7 @@ export async function startSession(o: SessionOptions): Promise<Session> {
       markets,
       masterAddress: cfg.account.master_address || undefined,
       agentKey: o.agentKey,
-      nonceFile: o.agentKey ? join(dataDir, 'agent.nonce') : undefined,
+      nonceDir: o.agentKey ? dataDir : undefined,
       journal,
       recorder,
       metrics,

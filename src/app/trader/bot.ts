@@ -7,6 +7,7 @@
 // want from that turn is queued and handled in a microtask, i.e. after the order frame has left.
 // Off the hot path: reconciliation and info calls (promises from timers), follow-ups (a coarse timer), the
 // core's backup timer, metrics gauges, journal flushes.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.ts';
 import { CoreEngine } from '../../core/engine.ts';
@@ -65,8 +66,8 @@ export interface BotOptions {
   masterAddress?: string;
   /** Agent private key (trade mode only). Never logged. */
   agentKey?: string;
-  /** Nonce high-water file of the agent key (trade mode). */
-  nonceFile?: string;
+  /** Directory of the nonce high-water file, one per agent key: `agent-<address>.nonce` (trade mode). */
+  nonceDir?: string;
   journal: Journal | null;
   recorder: FeedRecorder | null;
   metrics: Metrics;
@@ -215,9 +216,10 @@ export class Bot {
     if (this.mode === 'trade') {
       if (!opts.agentKey) throw new Error('trade mode needs an agent key');
       if (!this.masterAddress) throw new Error('trade mode needs the master address');
-      if (!opts.nonceFile) throw new Error('trade mode needs a nonce file');
+      if (!opts.nonceDir) throw new Error('trade mode needs a directory for the nonce file');
       this.signer = createL1Signer(opts.agentKey, { isMainnet: opts.network.isMainnet });
-      this.nonces = openNonceSource(opts.nonceFile);
+      // Nonces are per signer and must never repeat across restarts: the high-water mark lives in the data dir.
+      this.nonces = openNonceSource(join(opts.nonceDir, `agent-${this.signer.address}.nonce`));
     }
     this.agentAddress = this.signer?.address ?? null;
 
