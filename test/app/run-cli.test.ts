@@ -17,7 +17,7 @@ function writeConfig(dir: string, name: string, text: string): string {
   return path;
 }
 
-function paths(dir: string): string {
+function paths(dir: string, opts: { dashboard?: boolean } = {}): string {
   return `[journal]
 path = ${JSON.stringify(join(dir, 'journal.sqlite'))}
 follow_up_offsets_ms = [300, 1000, 2000]
@@ -29,7 +29,8 @@ dir = ${JSON.stringify(join(dir, 'feed'))}
 port = 0
 
 [dashboard]
-enabled = false
+enabled = ${opts.dashboard === true}
+port = 0
 
 [logging]
 file = ${JSON.stringify(join(dir, 'hip3.log'))}
@@ -175,7 +176,7 @@ time_stop_ms = 0
 oracle_reversal_bps = 0
 [hard_stop]
 max_consecutive_losses = 100
-${paths(dir)}`,
+${paths(dir, { dashboard: true })}`,
     );
     // An order left resting by an earlier run: reported and cancelled at startup, before any entry.
     const before = sim.exchange.bestBidAsk('xyz:SILVER');
@@ -209,6 +210,9 @@ ${paths(dir)}`,
 
     const metrics = await (await fetch(metricsUrl)).text();
     assert.match(metrics, /hip3_frames_total/);
+    const dashboardUrl = (await bot.waitFor(/dashboard\s+(http:\S+)/))[1];
+    const snapshot = await (await fetch(dashboardUrl.replace('/?token=', '/api/snapshot?token='))).text();
+    assert.match(snapshot, /xyz:GOLD/);
 
     bot.child.kill('SIGTERM');
     const r = await bot.done;
@@ -235,9 +239,10 @@ ${paths(dir)}`,
       ['stderr', r.stderr],
       ['log', readFileSync(join(dir, 'hip3.log'), 'utf8')],
       ['metrics', metrics],
+      ['dashboard', snapshot],
     ];
     for (const f of readdirSync(dir)) if (f.startsWith('journal.sqlite')) haystacks.push([f, readFileSync(join(dir, f)).toString('latin1')]);
     for (const [name, text] of haystacks) assert.ok(!text.toLowerCase().includes(bare), `agent key found in ${name}`);
-    assert.ok(haystacks.length >= 5);
+    assert.ok(haystacks.length >= 6);
   });
 });
