@@ -124,15 +124,6 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     throw e;
   }
 
-  // Time-driven exchange duties (scheduled cancels) run on the same scheduler as the market.
-  const tickMs = opts.tickMs ?? 50;
-  let tickTimer: TimerHandle | null = null;
-  const tick = () => {
-    exchange.tick();
-    tickTimer = scheduler.setTimeout(tick, tickMs);
-  };
-  tickTimer = scheduler.setTimeout(tick, tickMs);
-
   let admin: Awaited<ReturnType<typeof startAdminServer>> | null = null;
   if (opts.adminPort !== null) {
     try {
@@ -147,6 +138,16 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
       throw e;
     }
   }
+
+  // Time-driven exchange duties (scheduled cancels, the stale-mark fallback) run on the same scheduler as
+  // the market. Started last, once nothing can fail any more, so a failed start leaves no timer behind.
+  const tickMs = opts.tickMs ?? 50;
+  let tickTimer: TimerHandle | null = null;
+  const tick = () => {
+    exchange.tick();
+    tickTimer = scheduler.setTimeout(tick, tickMs);
+  };
+  tickTimer = scheduler.setTimeout(tick, tickMs);
 
   const port = server.port;
   let stopped = false;

@@ -1,9 +1,10 @@
 // hlsim transport over the wire: greeting, ping/pong, subscription acks and error strings, limits, idle close,
 // HTTP status codes, and the faults that act on sockets. Exchange behaviour is in wire.test.ts.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { GREETING, LIMIT_ERRORS, MALFORMED_FRAME, type SimHandle, startSim } from '../../src/sim/index.ts';
+import { GREETING, LIMIT_ERRORS, MALFORMED_FRAME, type SimHandle, startSim, VirtualScheduler } from '../../src/sim/index.ts';
 import { type Frame, HttpClient, randomPrivateKey, Signer, sleep, WsClient } from './client.ts';
 
 const isError = (text: string) => (f: Frame) => f.channel === 'error' && f.data === text;
@@ -303,5 +304,31 @@ describe('hlsim robustness', () => {
     );
     assert.equal(c.isClosed, false);
     assert.equal(sim.stats().internalErrors, 0, 'the exchange never threw on what it was given');
+  });
+});
+
+describe('startSim failing to start leaves nothing running', () => {
+  /** A listener holding a loopback port, so that startSim cannot bind it. */
+  async function occupyPort(t: { after: (fn: () => Promise<void>) => void }): Promise<number> {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    return (blocker.address() as AddressInfo).port;
+  }
+
+  test('an occupied admin port: startSim rejects and no timer of the exchange or the market is left scheduled', async (t) => {
+    const port = await occupyPort(t);
+    for (const dynamics of [false, true]) {
+      const scheduler = new VirtualScheduler(1_800_000_000_000);
+      await assert.rejects(startSim({ dynamics, scheduler, adminPort: port }), /EADDRINUSE/);
+      assert.equal(scheduler.pendingTimers(), 0, `dynamics ${dynamics}: timers left after a failed start`);
+    }
+  });
+
+  test('an occupied main port: startSim rejects and no timer is left scheduled', async (t) => {
+    const port = await occupyPort(t);
+    const scheduler = new VirtualScheduler(1_800_000_000_000);
+    await assert.rejects(startSim({ dynamics: true, scheduler, port }), /EADDRINUSE/);
+    assert.equal(scheduler.pendingTimers(), 0);
   });
 });

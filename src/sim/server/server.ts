@@ -149,7 +149,15 @@ export class SimServer implements FaultTarget {
 
   async start(): Promise<void> {
     this.unsubscribeVenue = this.opts.venue.onEvent((e) => this.publish(e));
-    await this.listen(this.opts.port);
+    try {
+      await this.listen(this.opts.port);
+    } catch (e) {
+      this.unsubscribeVenue();
+      this.unsubscribeVenue = null;
+      this.http = null;
+      this.wss = null;
+      throw e;
+    }
     const sweepEvery = Math.max(5, Math.min(1000, Math.floor(this.opts.idleTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.sweepIdle(), sweepEvery);
     this.sweepTimer.unref();
