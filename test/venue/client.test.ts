@@ -18,12 +18,18 @@ import type { ReconcileSnapshot } from '../../src/venue/reconcile.ts';
 import { VenueClient } from '../../src/venue/venue-client.ts';
 import { fastScheduler, makeCloid, sleep, TestSigner, until } from './helpers.ts';
 
+/** Server-side sockets are terminated first: wss.close() alone waits for every client to go (8 s idle). */
+function closeServer(wss: WebSocketServer): Promise<void> {
+  for (const c of wss.clients) c.terminate();
+  return new Promise<void>((r) => wss.close(() => r()));
+}
+
 const BBO = '{"channel":"bbo","data":{"coin":"BTC","time":1,"bbo":[{"px":"100.5","sz":"1","n":1},{"px":"101","sz":"2","n":3}]}}';
 
 test('unknown channels, non-JSON and malformed frames are counted; the socket and the feed carry on', async (t) => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
-  t.after(() => new Promise<void>((r) => wss.close(() => r())));
+  t.after(() => closeServer(wss));
   wss.on('connection', (ws) => {
     ws.send('Websocket connection established.');
     ws.send('{"channel":"webData9","data":{"x":1}}');
@@ -196,7 +202,7 @@ test('slow HTTP never stalls frame handling (reconciliation runs off the hot pat
 test('data arriving before the subscribe acks still makes markets ready (incident #5: the drain swallowed it)', async (t) => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
-  t.after(() => new Promise<void>((r) => wss.close(() => r())));
+  t.after(() => closeServer(wss));
   wss.on('connection', (ws) => {
     // Data first, acks only later (or never): readiness must not depend on the subscribe phase being over.
     ws.send(BBO);
