@@ -179,6 +179,29 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
   });
 });
 
+describe('hlsim REST weight: HTTP only', () => {
+  test('WS posts do not consume the REST weight (§6.1: WS has its own limits); HTTP /info and /exchange do', async (t) => {
+    // 40 weight a minute = two `meta` requests (20 each).
+    const sim = await startSim({ dynamics: false, adminPort: null, limits: { restWeightPerMinute: 40 } });
+    const c = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await c.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    for (let i = 0; i < 5; i++) {
+      const r = await c.post('info', { type: 'meta' });
+      assert.equal(r.type, 'info', `WS post ${i + 1}: ${JSON.stringify(r).slice(0, 80)}`);
+    }
+    assert.equal((await http.info({ type: 'meta' })).status, 200);
+    assert.equal((await http.info({ type: 'meta' })).status, 200);
+    assert.equal((await http.info({ type: 'meta' })).status, 429, 'the third HTTP meta exceeds 40');
+    // The HTTP budget being spent does not touch WS posts either.
+    assert.equal((await c.post('info', { type: 'meta' })).type, 'info');
+    assert.equal(sim.stats().rateLimited, 1);
+  });
+});
+
 describe('hlsim idle close', () => {
   test('closes a connection that sent nothing for the idle timeout; one that pings stays open', async (t) => {
     const sim = await startSim({ dynamics: false, adminPort: null, idleTimeoutMs: 600 });
@@ -281,7 +304,8 @@ describe('hlsim socket faults', () => {
 
 describe('hlsim robustness', () => {
   test('any message (random JSON or text) is answered or refused without hurting the connection or the server', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null, limits: { restWeightPerMinute: Number.POSITIVE_INFINITY } });
+    // Only WS traffic: the REST weight limit does not apply to it, so the venue's default limits stand.
+    const sim = await startSim({ dynamics: false, adminPort: null });
     const c = await WsClient.connect(sim.wsUrl);
     t.after(async () => {
       await c.close();

@@ -11,7 +11,7 @@ export interface SimLimits {
   uniqueUsers: number;
   /** WS connections (venue: 100). */
   connections: number;
-  /** REST weight per sliding minute, shared by /info, /exchange and WS posts (venue: 1200). */
+  /** REST weight per sliding minute, shared by HTTP /info and /exchange (venue: 1200); WS posts are not charged. */
   restWeightPerMinute: number;
 }
 

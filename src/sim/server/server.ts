@@ -269,7 +269,7 @@ export class SimServer implements FaultTarget {
       return;
     }
     const ip = this.ipState(req.socket.remoteAddress ?? '?');
-    const result = this.dispatch(kind, body, ip);
+    const result = this.dispatch(kind, body, ip, 'http');
     const faults = this.faults;
     if (faults?.takeDrop(kind)) {
       // The request was executed; its answer is lost in transit.
@@ -290,19 +290,25 @@ export class SimServer implements FaultTarget {
     } else send();
   }
 
-  /** Runs one info request or action for HTTP or WS: rate limits, fault rejections, then the exchange. */
-  private dispatch(kind: 'info' | 'action', body: unknown, ip: ClientIp): Dispatched {
+  /**
+   * Runs one info request or action for HTTP or WS: rate limits, fault rejections, then the exchange.
+   * The REST weight (§6.1: "shared across /info and /exchange") is charged to HTTP requests only; WS posts
+   * are bounded by the WS limits instead (2000 messages a minute, 100 in flight), checked by the caller.
+   */
+  private dispatch(kind: 'info' | 'action', body: unknown, ip: ClientIp, via: 'http' | 'ws'): Dispatched {
     if (this.faults?.takeRateLimit()) {
       this.s.rateLimited++;
       return { status: 429, body: null };
     }
     const now = Date.now();
-    const weight = kind === 'info' ? infoWeight(body) : actionWeight(body);
-    if (ip.rest.peek(now, weight) > this.opts.limits.restWeightPerMinute) {
-      this.s.rateLimited++;
-      return { status: 429, body: null };
+    if (via === 'http') {
+      const weight = kind === 'info' ? infoWeight(body) : actionWeight(body);
+      if (ip.rest.peek(now, weight) > this.opts.limits.restWeightPerMinute) {
+        this.s.rateLimited++;
+        return { status: 429, body: null };
+      }
+      ip.rest.add(now, weight);
     }
-    ip.rest.add(now, weight);
     if (kind === 'action') {
       const reject = this.faults?.takeReject() ?? null;
       if (reject !== null) return { status: 200, body: { status: 'err', response: reject } };
@@ -316,7 +322,7 @@ export class SimServer implements FaultTarget {
       this.lastInternalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
       return { status: 500, body: 'internal server error' };
     }
-    if (kind === 'info' && r.httpStatus === 200) {
+    if (via === 'http' && kind === 'info' && r.httpStatus === 200) {
       const extra = infoItemsSurcharge(body, r.body);
       if (extra > 0) ip.rest.add(now, extra);
     }
@@ -555,7 +561,7 @@ export class SimServer implements FaultTarget {
     this.s.posts++;
     ip.inFlight++;
     if (ip.inFlight > this.s.maxInFlightPosts) this.s.maxInFlightPosts = ip.inFlight;
-    const result = this.dispatch(kind, payload, ip);
+    const result = this.dispatch(kind, payload, ip, 'ws');
     let response: unknown;
     if (result.status !== 200) response = { type: 'error', payload: postErrorPayload(result.status, result.body) };
     else if (kind === 'info') {
