@@ -543,3 +543,76 @@ describe('hlsim channels: user events, aggregated books, one serialisation per e
     assert.deepEqual(await http.infoOk<unknown[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' }), []);
   });
 });
+
+// ------------------------------------------------------------------ userFills snapshot with history
+
+/** The §4.4 fill fields every fill carries (optional ones — builderFee, feeTrialEscrow, cloid, liquidation — aside). */
+const FILL_FIELDS: Record<string, (v: unknown) => boolean> = {
+  coin: (v) => typeof v === 'string',
+  px: (v) => typeof v === 'string' && Number(v) > 0,
+  sz: (v) => typeof v === 'string' && Number(v) > 0,
+  side: (v) => v === 'B' || v === 'A',
+  time: (v) => Number.isInteger(v),
+  startPosition: (v) => typeof v === 'string' && Number.isFinite(Number(v)),
+  dir: (v) => typeof v === 'string' && /^(Open|Close) (Long|Short)$|^(Long > Short|Short > Long)$/.test(v),
+  closedPnl: (v) => typeof v === 'string' && Number.isFinite(Number(v)),
+  hash: (v) => typeof v === 'string' && /^0x[0-9a-f]{64}$/.test(v),
+  oid: (v) => Number.isInteger(v),
+  crossed: (v) => typeof v === 'boolean',
+  fee: (v) => typeof v === 'string' && Number.isFinite(Number(v)),
+  tid: (v) => Number.isInteger(v),
+  feeToken: (v) => v === 'USDC',
+  twapId: (v) => v === null,
+};
+
+describe('hlsim over the wire: userFills snapshot with history', () => {
+  test('a new subscriber first gets isSnapshot:true with the fills so far (every §4.4 field), then streamed fills without it', async (t) => {
+    const maker = new Signer();
+    const taker = new Signer();
+    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000 } });
+    const trading = await WsClient.connect(sim.wsUrl);
+    const clients = [trading];
+    t.after(async () => {
+      for (const c of clients) await c.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    const m = await marketInfo(http, COIN);
+    const asks = [px(m, 10, 'up'), px(m, 20, 'up'), px(m, 30, 'up')];
+    statuses(await postAction(trading, orderBody(maker, m, asks.map((p) => ({ isBuy: false, px: p, sz: sz(m, 500), tif: 'Gtc' as const })))));
+    const cloid = `0x${'5e'.repeat(16)}`;
+    // Buy through two levels (two fills, one with a cloid), then sell part back into the maker's bid: a close.
+    statuses(await postAction(trading, orderBody(taker, m, [{ isBuy: true, px: asks[1], sz: formatSize(Number(sz(m, 500)) * 1.5, m.szDecimals), tif: 'Ioc', cloid }])));
+    statuses(await postAction(trading, orderBody(maker, m, [{ isBuy: true, px: px(m, -10, 'down'), sz: sz(m, 500), tif: 'Gtc' }])));
+    statuses(await postAction(trading, orderBody(taker, m, [{ isBuy: false, px: px(m, -10, 'down'), sz: sz(m, 200), tif: 'Ioc' }])));
+    const history = await http.infoOk<{ tid: number }[]>({ type: 'userFills', user: taker.address });
+    assert.equal(history.length, 3);
+
+    const c = await WsClient.connect(sim.wsUrl);
+    clients.push(c);
+    await c.subscribe({ type: 'userFills', user: taker.address });
+    const first = await c.waitFor((f) => f.channel === 'userFills', 3000, 0);
+    const snap = first.data as { user: string; isSnapshot?: boolean; fills: Record<string, unknown>[] };
+    assert.equal(snap.isSnapshot, true);
+    assert.equal(snap.user, taker.address);
+    assert.deepEqual(snap.fills.map((f) => f.tid).sort(), history.map((f) => f.tid).sort(), 'the snapshot holds the fills so far');
+    for (const fill of snap.fills) {
+      for (const [field, ok] of Object.entries(FILL_FIELDS)) assert.ok(field in fill && ok(fill[field]), `fill field ${field}: ${JSON.stringify(fill[field])}`);
+      assert.equal(fill.coin, COIN);
+      assert.equal(fill.crossed, true, 'the taker crossed every time');
+    }
+    assert.deepEqual(snap.fills.filter((f) => f.cloid !== undefined).map((f) => f.cloid), [cloid, cloid], 'both fills of the cloid order carry it');
+    assert.deepEqual(new Set(snap.fills.map((f) => f.dir)), new Set(['Open Long', 'Close Long']));
+
+    // Later fills stream, without isSnapshot: true.
+    const streamed = c.waitFor((f) => f.channel === 'userFills' && f !== first);
+    statuses(await postAction(trading, orderBody(taker, m, [{ isBuy: false, px: px(m, -10, 'down'), sz: sz(m, 100), tif: 'Ioc' }])));
+    const next = (await streamed).data as { user: string; isSnapshot?: boolean; fills: { tid: number }[] };
+    assert.notEqual(next.isSnapshot, true);
+    assert.equal(next.user, taker.address);
+    assert.equal(next.fills.length, 1);
+    assert.ok(!history.some((h) => h.tid === next.fills[0].tid), 'a new fill, not one of the snapshot');
+    await c.ping();
+    assert.equal(c.on('userFills').filter((f) => (f.data as { isSnapshot?: boolean }).isSnapshot === true).length, 1, 'exactly one snapshot');
+  });
+});
