@@ -14,7 +14,10 @@ import {
   parseActiveAssetCtxInto,
   parseBboInto,
   parseWsMessage,
+  partitionFills,
+  partitionOrderUpdates,
   sniffChannel,
+  type WsParseResult,
 } from '../protocol/parse.ts';
 import type {
   ExchangeRequest,
@@ -112,6 +115,8 @@ export interface VenueCounters {
   handlerErrors: number;
   pongs: number;
   duplicateFills: number;
+  /** Elements of a user-channel frame that failed validation and were dropped while the rest was kept. */
+  badEntries: number;
 }
 
 type Handler<A extends unknown[]> = ((...args: A) => void) | null;
@@ -156,6 +161,7 @@ export class VenueClient {
     handlerErrors: 0,
     pongs: 0,
     duplicateFills: 0,
+    badEntries: 0,
   };
   readonly user: string | null;
   private readonly clock: VenueClock;
@@ -427,7 +433,7 @@ export class VenueClient {
     const now = this.clock.now();
     if (r.kind === 'greeting') return;
     if (r.kind === 'error') {
-      this.badFrame(text, r.error.message);
+      if (!this.salvageUserFrame(r, now)) this.badFrame(text, r.error.message);
       return;
     }
     if (r.kind === 'unknown') {
@@ -525,6 +531,54 @@ export class VenueClient {
     if (isSnapshot) {
       this.readiness.setFillsSnapshot();
       this.maybeStartReconcile();
+    }
+  }
+
+  /**
+   * A user-channel frame that failed strict validation because of SOME of its elements: the valid ones are
+   * delivered, the bad ones counted, and a userFills snapshot still counts as received — one odd fill must not
+   * block trading readiness (what a dropped element held is recovered by reconciliation, asked for here).
+   * Returns false when nothing could be salvaged (the caller counts a bad frame).
+   */
+  private salvageUserFrame(r: Extract<WsParseResult, { kind: 'error' }>, now: number): boolean {
+    const data = r.data;
+    if (typeof data !== 'object' || data === null) return false;
+    let bad = 0;
+    if (r.channel === 'userFills') {
+      const d = data as { user?: unknown; isSnapshot?: unknown; fills?: unknown };
+      if (typeof d.user !== 'string' || !Array.isArray(d.fills)) return false;
+      const p = partitionFills(d.fills);
+      bad = p.invalid.length;
+      this.onUserFillsFrame({ user: d.user, isSnapshot: d.isSnapshot === true, fills: p.valid }, now);
+    } else if (r.channel === 'orderUpdates') {
+      if (!Array.isArray(data)) return false;
+      const p = partitionOrderUpdates(data);
+      bad = p.invalid.length;
+      if (this.user) this.subscriptions.noteData('orderUpdates', this.user);
+      if (p.valid.length > 0) this.hOrderUpdates?.(p.valid, now);
+    } else if (r.channel === 'user') {
+      const d = data as { fills?: unknown };
+      if (!Array.isArray(d.fills)) return false;
+      const p = partitionFills(d.fills);
+      bad = p.invalid.length;
+      if (this.user) this.subscriptions.noteData('userEvents', this.user);
+      const fresh = this.freshFills(p.valid);
+      if (fresh.length > 0) this.hUserEvents?.({ fills: fresh }, now);
+    } else return false;
+    if (bad > 0) {
+      this.counters.badEntries += bad;
+      this.badEntryLog(r.channel, bad, r.error.message);
+      // The state a dropped element carried (a fill, an order's status) comes back from the venue's own view.
+      this.reconciler?.request('manual', 0);
+    }
+    return true;
+  }
+
+  private badEntryLog(channel: string, count: number, why: string): void {
+    const now = this.clock.now();
+    if (now - this.lastBadFrameLog >= 1000) {
+      this.lastBadFrameLog = now;
+      this.log.warn({ channel, count, why, total: this.counters.badEntries }, 'venue frame elements not understood (dropped, rest kept)');
     }
   }
 

@@ -216,3 +216,47 @@ test('data arriving before the subscribe acks still makes markets ready (inciden
   await until(() => client.readiness.isMarketReady('BTC'), 'BTC ready from data alone');
   assert.equal(client.subscriptions.entries.filter((e) => e.hasData).length, 2);
 });
+
+test('one unexpected element in a user-channel frame is dropped and counted; the rest is kept and the snapshot counts', async (t) => {
+  const user = '0x' + 'ab'.repeat(20);
+  const fill = { coin: 'BTC', px: '100.0', sz: '1.0', side: 'B', time: 1, startPosition: '0.0', dir: 'Open Long', closedPnl: '0.0', hash: `0x${'00'.repeat(32)}`, oid: 1, crossed: true, fee: '0.1', tid: 1, feeToken: 'USDC' };
+  const badFill = { ...fill, tid: 2, startPosition: undefined };
+  const order = { coin: 'BTC', side: 'B', limitPx: '100.0', sz: '1.0', oid: 7, timestamp: 1, origSz: '1.0' };
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  t.after(() => closeServer(wss));
+  wss.on('connection', (ws) => {
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.method !== 'subscribe') return;
+      ws.send(JSON.stringify({ channel: 'subscriptionResponse', data: { method: 'subscribe', subscription: msg.subscription } }));
+      if (msg.subscription.type === 'userFills') {
+        ws.send(JSON.stringify({ channel: 'userFills', data: { user, isSnapshot: true, fills: [fill, badFill] } }));
+      }
+      if (msg.subscription.type === 'userEvents') {
+        ws.send(JSON.stringify({ channel: 'orderUpdates', data: [{ order, status: 'open', statusTimestamp: 1 }, { order: { ...order, oid: 'x' }, status: 'open', statusTimestamp: 1 }] }));
+        ws.send(JSON.stringify({ channel: 'user', data: { fills: [{ ...fill, tid: 3 }, { ...badFill, tid: 4 }] } }));
+      }
+    });
+  });
+  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: [], user, reconcile: { intervalMs: 0 } });
+  t.after(() => client.stop());
+  const snapshotFills: number[] = [];
+  const eventFills: number[] = [];
+  const updates: number[] = [];
+  client.onUserFills((u) => {
+    if (u.isSnapshot) snapshotFills.push(...u.fills.map((f) => f.tid));
+  });
+  client.onUserEvents((e) => {
+    if ('fills' in e) eventFills.push(...e.fills.map((f) => f.tid));
+  });
+  client.onOrderUpdates((u) => updates.push(...u.map((x) => x.order.oid)));
+  client.start();
+  await until(() => client.readiness.state.fillsSnapshot && eventFills.length > 0 && updates.length > 0, 'snapshot, updates and events delivered');
+  assert.equal(client.readiness.state.userSubscriptionsAcked, true);
+  assert.deepEqual(snapshotFills, [1]);
+  assert.deepEqual(eventFills, [3]);
+  assert.deepEqual(updates, [7]);
+  assert.equal(client.counters.badEntries, 3, 'one bad fill in the snapshot, one bad update, one bad event fill');
+  assert.equal(client.counters.badFrames, 0, 'no frame was dropped whole');
+});
