@@ -40,6 +40,8 @@ interface Pending {
   cb: PostCallback;
   sentAt: number;
   timer: TimerHandle | null;
+  /** Set while a timed-out post still holds a venue in-flight slot (answer not yet seen, socket open). */
+  holdTimer: TimerHandle | null;
 }
 
 /** Builds the post frame text; the payload may be pre-serialised JSON (the signed request) or an object. */
@@ -72,27 +74,45 @@ export interface PostTrackerStats {
   unknownOnDisconnect: number;
   lateAnswers: number;
   unmatched: number;
+  /** Timed-out posts whose slot was released by `holdTimedOutMs` without an answer (presumed lost). */
+  holdsExpired: number;
 }
 
 export class PostTracker {
-  readonly stats: PostTrackerStats = { answered: 0, timedOut: 0, unknownOnDisconnect: 0, lateAnswers: 0, unmatched: 0 };
+  readonly stats: PostTrackerStats = { answered: 0, timedOut: 0, unknownOnDisconnect: 0, lateAnswers: 0, unmatched: 0, holdsExpired: 0 };
   private readonly clock: VenueClock;
   private readonly pending = new Map<number, Pending>();
   /** Recently given-up posts, so a late answer can still be reported (bounded FIFO). */
   private readonly givenUp = new Map<number, Pending>();
+  /**
+   * Timed-out posts the venue may still be working on. The venue counts a post in flight until it answers,
+   * whatever our timeout says, so these keep their slot until answered, the socket closes, or
+   * `holdTimedOutMs` passes (an answer that late is presumed lost and never coming).
+   */
+  private readonly held = new Map<number, Pending>();
   private readonly givenUpLimit: number;
+  private readonly holdTimedOutMs: number;
   private nextId: number;
   /** Receives late answers to posts already reported unknown. */
   onLate: PostCallback | null = null;
+  /** A held slot was released without an answer (hold expired): queued posts may go now. */
+  onSlotFreed: (() => void) | null = null;
 
-  constructor(clock: VenueClock, opts: { firstId?: number; givenUpLimit?: number } = {}) {
+  constructor(clock: VenueClock, opts: { firstId?: number; givenUpLimit?: number; holdTimedOutMs?: number } = {}) {
     this.clock = clock;
     this.nextId = opts.firstId ?? 1;
     this.givenUpLimit = opts.givenUpLimit ?? 1000;
+    this.holdTimedOutMs = opts.holdTimedOutMs ?? 60_000;
   }
 
+  /** Posts the venue counts as in flight: awaiting an answer, including timed-out ones still unanswered. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.held.size;
+  }
+
+  /** Timed-out posts still holding a slot. */
+  get heldTimedOut(): number {
+    return this.held.size;
   }
 
   allocateId(): number {
@@ -101,7 +121,7 @@ export class PostTracker {
 
   /** Starts tracking at the moment the frame is written; the timeout runs from there. */
   track(id: number, kind: PostKind, timeoutMs: number, tag: unknown, cb: PostCallback): void {
-    const p: Pending = { id, kind, tag, cb, sentAt: this.clock.now(), timer: null };
+    const p: Pending = { id, kind, tag, cb, sentAt: this.clock.now(), timer: null, holdTimer: null };
     p.timer = this.clock.setTimeout(() => this.giveUp(p, 'timeout'), timeoutMs);
     this.pending.set(id, p);
   }
@@ -124,6 +144,7 @@ export class PostTracker {
     const g = this.givenUp.get(parsed.id);
     if (g) {
       this.givenUp.delete(parsed.id);
+      this.release(g);
       this.stats.lateAnswers++;
       this.onLate?.({ id: g.id, kind: g.kind, outcome: parsed.outcome, tag: g.tag, sentAt: g.sentAt, doneAt: this.clock.now(), late: true });
       return true;
@@ -132,10 +153,23 @@ export class PostTracker {
     return false;
   }
 
-  /** Disconnect: every in-flight post becomes unknown, synchronously. */
+  /**
+   * Disconnect: every in-flight post becomes unknown, synchronously, and timed-out posts stop holding slots
+   * (a closed socket never delivers their answers; the venue's in-flight count was per connection).
+   */
   failAll(): void {
     const all = [...this.pending.values()];
     for (const p of all) this.giveUp(p, 'disconnected');
+    for (const p of this.held.values()) if (p.holdTimer !== null) this.clock.clearTimeout(p.holdTimer);
+    this.held.clear();
+    this.givenUp.clear();
+  }
+
+  private release(p: Pending): void {
+    if (this.held.get(p.id) !== p) return;
+    this.held.delete(p.id);
+    if (p.holdTimer !== null) this.clock.clearTimeout(p.holdTimer);
+    p.holdTimer = null;
   }
 
   private giveUp(p: Pending, reason: 'timeout' | 'disconnected'): void {
@@ -150,8 +184,20 @@ export class PostTracker {
       this.givenUp.set(p.id, p);
       if (this.givenUp.size > this.givenUpLimit) {
         const oldest = this.givenUp.keys().next().value;
-        if (oldest !== undefined) this.givenUp.delete(oldest);
+        if (oldest !== undefined) {
+          const o = this.givenUp.get(oldest);
+          this.givenUp.delete(oldest);
+          if (o) this.release(o);
+        }
       }
+      this.held.set(p.id, p);
+      p.holdTimer = this.clock.setTimeout(() => {
+        p.holdTimer = null;
+        if (this.held.get(p.id) !== p) return;
+        this.held.delete(p.id);
+        this.stats.holdsExpired++;
+        this.onSlotFreed?.();
+      }, this.holdTimedOutMs);
     }
     p.cb({ id: p.id, kind: p.kind, outcome: { type: 'unknown', reason }, tag: p.tag, sentAt: p.sentAt, doneAt: this.clock.now(), late: false });
   }

@@ -68,6 +68,11 @@ export interface VenueClientOptions {
   maxQueuedInfo?: number;
   /** After this long without an answer an action post is UNKNOWN (ms). */
   actionTimeoutMs?: number;
+  /**
+   * A timed-out post keeps its in-flight slot (the venue still counts it) until answered, the socket closes,
+   * or this long has passed (ms, default 60 s: an answer that late is presumed lost).
+   */
+  holdTimedOutMs?: number;
   infoTimeoutMs?: number;
   /** Info over WS post rather than HTTP (when both exist). */
   infoPreferWs?: boolean;
@@ -212,8 +217,9 @@ export class VenueClient {
         },
       },
     );
-    this.posts = new PostTracker(this.clock);
+    this.posts = new PostTracker(this.clock, { holdTimedOutMs: opts.holdTimedOutMs });
     this.posts.onLate = (r) => this.onLatePost(r);
+    this.posts.onSlotFreed = () => this.outbound.drain();
     this.outbound = new OutboundQueue({
       clock: this.clock,
       budget: opts.wireBudget,
@@ -358,6 +364,7 @@ export class VenueClient {
       ...prefixed('posts', this.posts.stats),
       ...prefixed('info', this.infoClient.stats),
       postsInFlight: this.posts.inFlight,
+      postsHeldTimedOut: this.posts.heldTimedOut,
       queuedInfo: this.outbound.queuedInfo,
       queuedControl: this.outbound.queuedControl,
       unknownOrders: this.reconciler?.unknownCloids.length ?? 0,

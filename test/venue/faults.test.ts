@@ -423,6 +423,26 @@ describe('venue faults against hlsim', () => {
     assert.equal(r.sim.stats().limitErrors, 0);
   });
 
+  test('timed-out posts keep their in-flight slots until answered: never over 100 at hlsim, never "too many pending"', async (t) => {
+    const r = await rig(t, { client: { wireBudget: { windowMs: 60_000, maxPerWindow: 1800, burst: 1000, reservedTokens: 0 }, actionTimeoutMs: 200 } });
+    r.sim.faults.delayPostResponses(1500, 'action');
+    const first = Array.from({ length: 100 }, () => r.client.sendAction(r.signer.sign(noopAction())).outcome);
+    assert.deepEqual(new Set(first), new Set(['sent']));
+    await until(() => r.results.filter((p) => !p.late).length === 100, 'all 100 timed out at the client');
+    assert.ok(r.results.every((p) => p.outcome.type === 'unknown'));
+    // hlsim still holds all 100: the client must not write more.
+    const second = Array.from({ length: 100 }, () => r.client.sendAction(r.signer.sign(noopAction())).outcome);
+    assert.deepEqual(new Set(second), new Set(['inFlightFull']));
+    const info = r.client.info<Record<string, string>>({ type: 'allMids' }, 'ws');
+    await until(() => r.results.filter((p) => p.late).length === 100, 'the late answers arrive');
+    assert.equal(r.client.posts.inFlight, 0);
+    assert.equal(typeof (await info), 'object', 'the queued info post went out once slots were free');
+    assert.equal(r.client.sendAction(r.signer.sign(noopAction())).outcome, 'sent');
+    assert.ok(r.sim.stats().maxInFlightPosts <= 100, `hlsim saw ${r.sim.stats().maxInFlightPosts} in flight`);
+    assert.equal(r.sim.stats().limitErrors, 0);
+    assert.equal(r.client.counters.errorFrames, 0, 'no "too many pending post requests"');
+  });
+
   test('a subscription hlsim refuses is retried, then surfaced as an error; the account never becomes ready', async (t) => {
     // 4 markets × 2 + 3 user channels = 11 subscriptions; hlsim accepts 10, so userEvents is refused with the
     // venue's error string and never acked.

@@ -61,8 +61,10 @@ test('a timed-out post is UNKNOWN, and a late answer is still reported as late',
   assert.equal(got.length, 0);
   clock.advance(1);
   assert.deepEqual(got[0].outcome, { type: 'unknown', reason: 'timeout' });
-  assert.equal(p.inFlight, 0);
+  assert.equal(p.inFlight, 1, 'the venue still holds it: its slot stays taken');
   p.onResponse({ id, response: { type: 'action', payload: { status: 'ok' } } });
+  assert.equal(p.inFlight, 0, 'the late answer frees the slot');
+  assert.equal(clock.pending, 0);
   assert.equal(late.length, 1);
   assert.equal(late[0].late, true);
   assert.equal(late[0].tag, 'order');
@@ -80,4 +82,31 @@ test('disconnect turns every in-flight post into unknown, synchronously', () => 
   assert.equal(p.inFlight, 0);
   assert.equal(clock.pending, 0);
   assert.equal(p.stats.unknownOnDisconnect, 5);
+});
+
+test('a timed-out post holds its in-flight slot until answered, the socket closes, or the hold expires', () => {
+  const clock = new ManualClock();
+  const p = new PostTracker(clock, { holdTimedOutMs: 60_000 });
+  let freed = 0;
+  p.onSlotFreed = () => freed++;
+  for (let i = 0; i < 3; i++) p.track(p.allocateId(), 'action', 1000, i, () => {});
+  clock.advance(1000);
+  assert.equal(p.stats.timedOut, 3);
+  assert.equal(p.inFlight, 3);
+  assert.equal(p.heldTimedOut, 3);
+  // The socket closes: the venue forgets them, so do we.
+  p.failAll();
+  assert.equal(p.inFlight, 0);
+  assert.equal(clock.pending, 0);
+  // A lost answer (never coming) is presumed lost after the hold.
+  p.track(p.allocateId(), 'info', 1000, null, () => {});
+  clock.advance(1000);
+  assert.equal(p.inFlight, 1);
+  clock.advance(59_999);
+  assert.equal(p.inFlight, 1);
+  clock.advance(1);
+  assert.equal(p.inFlight, 0);
+  assert.equal(p.stats.holdsExpired, 1);
+  assert.equal(freed, 1);
+  assert.equal(clock.pending, 0);
 });
