@@ -323,6 +323,41 @@ describe('oracle, mark and info', () => {
     assert.equal(ex.markPx('ETH'), 2009.8);
   });
 
+  it('a mark with no deployer update for 10 s falls back to the local mark on tick() and follows it; setOracle takes over again', () => {
+    const { ex, clock, events } = setup();
+    ex.setOracle('ETH', 2010);
+    ex.internalPlaceOrders(B, [gtc('ETH', true, '1990', '1'), gtc('ETH', false, '2000', '1')]);
+    const ctxCount = () => events.filter((e) => e.kind === 'activeAssetCtx' && e.coin === 'ETH').length;
+    const n0 = ctxCount();
+    clock.t += 9999;
+    ex.tick();
+    assert.equal(ex.markPx('ETH'), 2010, 'not stale before 10 s');
+    assert.equal(ctxCount(), n0);
+    clock.t += 1;
+    ex.tick();
+    assert.equal(ex.markPx('ETH'), 1995, 'median(bid 1990, ask 2000), no trade yet');
+    assert.equal(ctxCount(), n0 + 1);
+    ex.tick();
+    assert.equal(ctxCount(), n0 + 1, 'announced only on change');
+    ex.internalPlaceOrders(C, [{ ...gtc('ETH', true, '2000', '0.1'), tif: 'Ioc' }]); // a trade at 2000
+    ex.tick();
+    assert.equal(ex.markPx('ETH'), 2000, 'median(1990, 2000, last 2000)');
+    const last = events.filter((e) => e.kind === 'activeAssetCtx').at(-1);
+    assert.equal(last?.kind === 'activeAssetCtx' && last.data.ctx.markPx, '2000.0');
+    assert.equal(ex.oraclePx('ETH'), 2010, 'the oracle itself does not move');
+    clock.t += 1000;
+    assert.equal(ex.setOracle('ETH', 2010, 2010), true);
+    assert.equal(ex.markPx('ETH'), 2005, 'median(submitted 2010, local 2000)');
+    clock.t += 5000;
+    ex.tick();
+    assert.equal(ex.markPx('ETH'), 2005, 'fresh again: no fallback');
+    // A market the deployer never published is stale 10 s after the exchange started.
+    assert.equal(ex.markPx('BTC'), 100000);
+    ex.internalPlaceOrders(B, [gtc('BTC', true, '99000', '0.01'), gtc('BTC', false, '99100', '0.01')]);
+    ex.tick();
+    assert.equal(ex.markPx('BTC'), 99050);
+  });
+
   it('meta, perpDexs, metaAndAssetCtxs, allPerpMetas with HIP-3 asset ids', () => {
     const { ex } = setup();
     const meta = ex.handleInfo({ type: 'meta', dex: 'xyz' }).body as { universe: { name: string }[] };

@@ -464,6 +464,84 @@ describe('hlsim market dynamics over the wire', () => {
   });
 });
 
+describe('hlsim stale mark over the wire (§5.3)', () => {
+  test('stopOracle: 10 s after the last deployer update the mark falls back to the local mark (median of bid, ask, last trade), announced by activeAssetCtx', async (t) => {
+    const { VirtualScheduler } = await import('../../src/sim/index.ts');
+    const coin = 'xyz:TSLA'; // a spread of many ticks, so mid, bid and ask are distinct marks
+    const scheduler = new VirtualScheduler(Date.now()); // near the wall clock: the trader's nonces are Date.now()
+    const trader = new Signer();
+    const sim = await startSim({ dynamics: true, seed: 11, scenario: 'calm', scheduler, adminPort: null, fund: { [trader.address]: 100_000 } });
+    const c = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await c.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    const m = await marketInfo(http, coin);
+    await c.subscribe({ type: 'activeAssetCtx', coin });
+    await c.subscribe({ type: 'bbo', coin });
+    await c.subscribe({ type: 'trades', coin });
+    const step = async (ms: number) => {
+      scheduler.advance(ms);
+      await c.ping(); // every frame published during the advance has arrived
+    };
+    for (let i = 0; i < 10; i++) await step(1000);
+    const ctxOf = (f: Frame) => (f.data as { ctx: { oraclePx: string; markPx: string } }).ctx;
+
+    sim.faults.stopOracle(coin);
+    const stoppedAt = c.frames.length;
+    const lastUpdate = (sim.dynamics?.oracleHistory(coin).at(-1)?.time ?? Number.NaN);
+    const before = ctxOf(c.frames.slice(0, stoppedAt).filter((f) => f.channel === 'activeAssetCtx').at(-1) as Frame);
+    // A trade at the ask: the last trade becomes the ask, so the local mark is the ask, not the mid.
+    const bbo = (c.frames.filter((f) => f.channel === 'bbo').at(-1)?.data as { bbo: [{ px: string } | null, { px: string } | null] }).bbo;
+    assert.ok(bbo[0] && bbo[1], 'two-sided book');
+    statuses(await postAction(c, orderBody(trader, m, [{ isBuy: true, px: bbo[1].px, sz: formatSize(20 / Number(bbo[1].px), m.szDecimals), tif: 'Ioc' }])));
+
+    // Step 250 ms at a time and note when the first post-stop activeAssetCtx arrives.
+    let firstAt = Number.NaN;
+    while (scheduler.now() < lastUpdate + 14_000) {
+      await step(250);
+      if (Number.isNaN(firstAt) && c.frames.slice(stoppedAt).some((f) => f.channel === 'activeAssetCtx')) firstAt = scheduler.now();
+    }
+    assert.ok(!Number.isNaN(firstAt), 'activeAssetCtx announced the fallback');
+    assert.ok(firstAt >= lastUpdate + 10_000, `not before 10 s without an update (${firstAt - lastUpdate} ms)`);
+    assert.ok(firstAt <= lastUpdate + 10_000 + 250 + 100, `soon after 10 s (${firstAt - lastUpdate} ms)`);
+
+    // Every post-stop ctx: the oracle is unchanged and the mark is the local mark of the book the client saw
+    // (frames of one connection arrive in the order the venue state changed).
+    const seen = new Set(c.frames.slice(stoppedAt));
+    const ctxs: { oraclePx: string; markPx: string; local: number; ask: number | null }[] = [];
+    let bid: number | null = null;
+    let ask: number | null = null;
+    let last = Number.NaN;
+    for (const f of c.frames) {
+      if (f.channel === 'trades') last = Number((f.data as { px: string }[]).at(-1)?.px);
+      else if (f.channel === 'bbo') {
+        const [b, a] = (f.data as { bbo: [{ px: string } | null, { px: string } | null] }).bbo;
+        bid = b ? Number(b.px) : null;
+        ask = a ? Number(a.px) : null;
+      } else if (f.channel === 'activeAssetCtx' && seen.has(f)) {
+        assert.ok(bid !== null && ask !== null && !Number.isNaN(last), 'a two-sided book and a last trade');
+        const xs = [bid, ask, last].sort((x, y) => x - y);
+        ctxs.push({ ...ctxOf(f), local: xs[1], ask });
+      }
+    }
+    assert.ok(ctxs.length >= 1);
+    for (const x of ctxs) {
+      assert.equal(x.oraclePx, before.oraclePx, 'the oracle stays where the deployer left it');
+      assert.equal(Number(x.markPx), x.local, `mark ${x.markPx} = median(bid, ask, last trade) ${x.local}`);
+    }
+    assert.notEqual(Number(ctxs[0].markPx), Number(before.markPx), 'the fallback changed the mark');
+    assert.equal(Number(ctxs[0].markPx), ctxs[0].ask, 'after a trade at the ask, the local mark is the ask');
+
+    // The deployer's next update takes over again.
+    sim.faults.resumeOracle(coin);
+    const resumed = c.frames.length;
+    for (let i = 0; i < 4; i++) await step(1000);
+    assert.ok(c.frames.slice(resumed).some((f) => f.channel === 'activeAssetCtx' && ctxOf(f).oraclePx !== before.oraclePx), 'the oracle moves again after resume');
+  });
+});
+
 // ------------------------------------------------------------------ more channels and time-driven duties
 
 describe('hlsim channels: user events, aggregated books, one serialisation per event; scheduleCancel', () => {

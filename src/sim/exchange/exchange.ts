@@ -30,7 +30,8 @@
 // - Numbers are printed like the venue: shortest decimal with at least one fractional digit ("100.0").
 // - Events are produced per call (a whole batch action is one call) and emitted at its end, in order:
 //   orderUpdates, userFills + user, trades, bbo (only when the touch changed), l2Book (every book change),
-//   activeAssetCtx (on setOracle). They are emitted synchronously, before handleExchange returns.
+//   activeAssetCtx (on setOracle, and when a stale mark falls back to the local mark on tick()). They are
+//   emitted synchronously, before handleExchange returns.
 // - userFills lists newest first (≤ 2000), userFillsByTime oldest first; dayNtlVlm/dayBaseVlm are
 //   cumulative since start (no 24 h window); nonUserCancel events are not produced.
 import { isValidPrice, isValidSize } from '../../protocol/format.ts';
@@ -82,6 +83,8 @@ const DEFAULT_LEVERAGE = 20;
 const ORACLE_MIN_SPACING_MS = 2500;
 /** Each oracle/mark update moves at most this fraction (§5.3). */
 const ORACLE_MAX_STEP = 0.01;
+/** Without a deployer update for this long the mark falls back to the local mark (§5.3). */
+const MARK_STALE_MS = 10_000;
 /** Orders further than this fraction from the mark are refused (venue: "80% away from the reference price"). */
 const PRICE_BAND = 0.8;
 const ADDRESS = /^0x[0-9a-f]{40}$/;
@@ -101,6 +104,8 @@ interface Market {
   markPx: number;
   prevDayPx: number;
   lastOracleTime: number;
+  /** When the mark last came from the deployer (a setOracle, or the exchange's start): staleness counts from it. */
+  lastDeployerMarkTime: number;
   /** Last trade price in price units (0 = none yet). */
   lastTradePx: number;
   dayNtlVlmMicro: number;
@@ -203,6 +208,7 @@ export class SimExchange {
     const fees = opts.fees ?? { takerBps: 4.5, makerBps: 1.5 };
     const hip3 = fees.hip3Multiplier ?? 2;
     const perDex = new Map<string, number>();
+    const startTime = opts.now();
     for (const def of opts.markets) {
       const dexIndex = this.dexes.indexOf(def.dex);
       if (dexIndex < 0) throw new Error(`SimExchange: market ${def.name} is on unknown dex '${def.dex}'`);
@@ -234,6 +240,7 @@ export class SimExchange {
         markPx: initial,
         prevDayPx: initial,
         lastOracleTime: Number.NEGATIVE_INFINITY,
+        lastDeployerMarkTime: startTime,
         lastTradePx: 0,
         dayNtlVlmMicro: 0,
         dayBaseVlmLots: 0,
@@ -261,13 +268,32 @@ export class SimExchange {
   }
 
   /**
-   * Runs the venue's time-driven duties due at now(): scheduled cancels (dead-man's switch). The server
-   * calls it periodically; every other entry point also runs it first, so a due switch always fires before
-   * any later action is processed.
+   * Runs the venue's time-driven duties due at now(): scheduled cancels (dead-man's switch) and the stale
+   * mark fallback. The server calls it periodically; every other entry point also runs the scheduled
+   * cancels first, so a due switch always fires before any later action is processed.
    */
   tick(): void {
     this.begin();
+    this.fallBackStaleMarks();
     this.flush();
+  }
+
+  /**
+   * §5.3: a mark with no deployer update for 10 s falls back to the local mark (median of best bid, best
+   * ask and last trade), and follows it while the deployer stays silent; activeAssetCtx on every change.
+   * Staleness counts from the last setOracle, or from the exchange's start for a market never published.
+   */
+  private fallBackStaleMarks(): void {
+    for (const m of this.marketList) {
+      if (this.time - m.lastDeployerMarkTime < MARK_STALE_MS) continue;
+      const local = this.localMark(m);
+      if (local === undefined) continue;
+      const mark = this.roundPx(m, local);
+      if (mark !== m.markPx) {
+        m.markPx = mark;
+        this.ctxDirty.add(m);
+      }
+    }
   }
 
   // ───────────────────────────── snapshots for new subscriptions ─────────────────────────────
@@ -378,6 +404,7 @@ export class SimExchange {
     }
     const first = m.lastOracleTime === Number.NEGATIVE_INFINITY;
     m.lastOracleTime = this.time;
+    m.lastDeployerMarkTime = this.time;
     const oracle = first ? oraclePx : clampStep(oraclePx, m.oraclePx);
     m.oraclePx = this.roundPx(m, oracle);
     const submitted = externalMarkPx !== undefined && externalMarkPx > 0 ? externalMarkPx : m.oraclePx;
@@ -1324,18 +1351,19 @@ export class SimExchange {
     return acct.leverage.get(m) ?? Math.min(DEFAULT_LEVERAGE, m.maxLeverage);
   }
 
+  /** Median of best bid, best ask and last trade (those that exist), in USDC. */
   private localMark(m: Market): number | undefined {
-    const vals: number[] = [];
     const b = m.book.bids.best();
     const a = m.book.asks.best();
     const scale = pow10(m.pxDecimals);
-    if (b !== undefined) vals.push(b.px / scale);
-    if (a !== undefined) vals.push(a.px / scale);
-    if (m.lastTradePx !== 0) vals.push(m.lastTradePx / scale);
-    if (vals.length === 0) return undefined;
-    vals.sort((x, y) => x - y);
-    const n = vals.length;
-    return n % 2 === 1 ? vals[(n - 1) / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2;
+    const t = m.lastTradePx;
+    if (b !== undefined && a !== undefined) {
+      if (t === 0) return (b.px + a.px) / 2 / scale;
+      return Math.max(Math.min(b.px, a.px), Math.min(Math.max(b.px, a.px), t)) / scale; // median of three
+    }
+    const one = b ?? a;
+    if (one === undefined) return t === 0 ? undefined : t / scale;
+    return t === 0 ? one.px / scale : (one.px + t) / 2 / scale;
   }
 
   private roundPx(m: Market, px: number): number {
