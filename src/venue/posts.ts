@@ -68,18 +68,44 @@ export function parsePostResponse(data: unknown): { id: number; outcome: PostOut
   return null;
 }
 
+/**
+ * The post a venue `error` channel message is about, or null (hyperliquid-protocol.md §4.1: the venue
+ * correlates an error with its request by a trailing `id=N` or an embedded echo of the request):
+ * - `too many pending post requests id=N`: the venue refused post N without acting on it;
+ * - `Error parsing JSON into valid websocket request: {"method":"post","id":N,…}`: post N could not be read.
+ */
+export function postIdOfVenueError(message: string): number | null {
+  const pending = /^too many pending post requests id=(\d+)\s*$/.exec(message);
+  if (pending) return Number(pending[1]);
+  if (!message.startsWith('Error parsing JSON')) return null;
+  const i = message.indexOf('{');
+  if (i < 0) return null;
+  const echo = message.slice(i);
+  try {
+    const o = JSON.parse(echo.slice(0, echo.lastIndexOf('}') + 1)) as { method?: unknown; id?: unknown };
+    if (o.method === 'post' && typeof o.id === 'number') return o.id;
+    if (o.method !== undefined) return null;
+  } catch {
+    // The echo is the request text as sent, which may itself not be JSON: read our own frame's prefix.
+  }
+  const m = /^\{\s*"method"\s*:\s*"post"\s*,\s*"id"\s*:\s*(\d+)/.exec(echo);
+  return m ? Number(m[1]) : null;
+}
+
 export interface PostTrackerStats {
   answered: number;
   timedOut: number;
   unknownOnDisconnect: number;
   lateAnswers: number;
   unmatched: number;
+  /** Posts completed by a venue `error` channel message naming them. */
+  errorFrames: number;
   /** Timed-out posts whose slot was released by `holdTimedOutMs` without an answer (presumed lost). */
   holdsExpired: number;
 }
 
 export class PostTracker {
-  readonly stats: PostTrackerStats = { answered: 0, timedOut: 0, unknownOnDisconnect: 0, lateAnswers: 0, unmatched: 0, holdsExpired: 0 };
+  readonly stats: PostTrackerStats = { answered: 0, timedOut: 0, unknownOnDisconnect: 0, lateAnswers: 0, unmatched: 0, errorFrames: 0, holdsExpired: 0 };
   private readonly clock: VenueClock;
   private readonly pending = new Map<number, Pending>();
   /** Recently given-up posts, so a late answer can still be reported (bounded FIFO). */
@@ -133,6 +159,21 @@ export class PostTracker {
       this.stats.unmatched++;
       return false;
     }
+    return this.complete(parsed);
+  }
+
+  /**
+   * Handles the `data` of an `error` channel frame: one naming a post (postIdOfVenueError) completes it as an
+   * `error` — the venue refused or could not read it, so it did not act (not unknown). False if not about a post of ours.
+   */
+  onErrorFrame(message: string): boolean {
+    const id = postIdOfVenueError(message);
+    if (id === null || (!this.pending.has(id) && !this.givenUp.has(id))) return false;
+    this.stats.errorFrames++;
+    return this.complete({ id, outcome: { type: 'error', message } });
+  }
+
+  private complete(parsed: { id: number; outcome: PostOutcome }): boolean {
     const p = this.pending.get(parsed.id);
     if (p) {
       this.pending.delete(parsed.id);

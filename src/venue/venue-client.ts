@@ -146,8 +146,9 @@ function prefixed(prefix: string, o: object): Record<string, number> {
   return out;
 }
 
+/** Rate limited, venue-side failure, or refused for too many posts in flight: worth asking again later. */
 function isRetryableVenueError(message: string): boolean {
-  return /^(429|5\d\d)\b/.test(message);
+  return /^(429|5\d\d)\b/.test(message) || message.startsWith('too many pending post requests');
 }
 
 export class VenueClient {
@@ -521,7 +522,12 @@ export class VenueClient {
         return;
       case 'error':
         this.counters.errorFrames++;
-        if (!this.subscriptions.onErrorFrame(m.data)) this.log.warn({ message: m.data }, 'venue error frame');
+        if (this.subscriptions.onErrorFrame(m.data)) return;
+        if (this.posts.onErrorFrame(m.data)) {
+          this.outbound.drain();
+          return;
+        }
+        this.log.warn({ message: m.data }, 'venue error frame');
         return;
       default:
         this.counters.unknownChannels++;

@@ -443,6 +443,26 @@ describe('venue faults against hlsim', () => {
     assert.equal(r.client.counters.errorFrames, 0, 'no "too many pending post requests"');
   });
 
+  test('venue error frames complete their post as an error, not unknown (too many pending; unparsable post)', async (t) => {
+    const r = await rig(t, { limits: { inFlightPosts: 2 }, client: { actionTimeoutMs: 2000 } });
+    r.sim.faults.delayPostResponses(300, 'action');
+    const ids = Array.from({ length: 3 }, () => r.client.sendAction(r.signer.sign(noopAction())).id);
+    assert.ok(ids.every((id) => id > 0));
+    await until(() => r.results.some((p) => p.id === ids[2]), 'the third post completed');
+    const third = r.results.find((p) => p.id === ids[2])!;
+    assert.deepEqual(third.outcome, { type: 'error', message: `too many pending post requests id=${ids[2]}` });
+    // A post the venue cannot read is echoed back in "Error parsing JSON …": matched by the id in the echo.
+    const bad = r.client.sendAction('{"action":', { requireReady: false }).id;
+    await until(() => r.results.some((p) => p.id === bad), 'the unparsable post completed');
+    const outcome = r.results.find((p) => p.id === bad)!.outcome;
+    assert.equal(outcome.type, 'error');
+    assert.match((outcome as { message: string }).message, /^Error parsing JSON into valid websocket request/);
+    await until(() => r.results.length === 4, 'the two delayed answers');
+    assert.equal(r.client.posts.stats.timedOut, 0, 'nothing was left to time out as unknown');
+    assert.equal(r.client.posts.stats.errorFrames, 2);
+    assert.equal(r.client.posts.inFlight, 0);
+  });
+
   test('a subscription hlsim refuses is retried, then surfaced as an error; the account never becomes ready', async (t) => {
     // 4 markets × 2 + 3 user channels = 11 subscriptions; hlsim accepts 10, so userEvents is refused with the
     // venue's error string and never acked.

@@ -2,7 +2,7 @@
 // and every in-flight post → unknown on disconnect.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PostResult, PostTracker, parsePostResponse, postFrame } from '../../src/venue/posts.ts';
+import { type PostResult, PostTracker, parsePostResponse, postFrame, postIdOfVenueError } from '../../src/venue/posts.ts';
 import { ManualClock } from './helpers.ts';
 
 test('post frame carries the id and the payload verbatim', () => {
@@ -108,5 +108,27 @@ test('a timed-out post holds its in-flight slot until answered, the socket close
   assert.equal(p.inFlight, 0);
   assert.equal(p.stats.holdsExpired, 1);
   assert.equal(freed, 1);
+  assert.equal(clock.pending, 0);
+});
+
+test('venue error frames name their post: "too many pending post requests id=N" and a post echo in "Error parsing JSON"', () => {
+  assert.equal(postIdOfVenueError('too many pending post requests id=42'), 42);
+  const valid = postFrame(7, 'action', { action: { type: 'noop' }, nonce: 1, signature: { r: '0x1', s: '0x2', v: '27' } });
+  assert.equal(postIdOfVenueError(`Error parsing JSON into valid websocket request: ${valid}`), 7);
+  const broken = postFrame(8, 'action', '{"action":');
+  assert.equal(postIdOfVenueError(`Error parsing JSON into valid websocket request: ${broken}`), 8);
+  assert.equal(postIdOfVenueError('Error parsing JSON into valid websocket request: {"method":"subscribe","subscription":{"id":3}}'), null);
+  assert.equal(postIdOfVenueError('Error parsing JSON into valid websocket request: {'), null);
+  assert.equal(postIdOfVenueError('Already subscribed: {"type":"bbo","coin":"BTC"}'), null);
+
+  const clock = new ManualClock();
+  const p = new PostTracker(clock);
+  const got: PostResult[] = [];
+  const id = p.allocateId();
+  p.track(id, 'action', 5000, null, (r) => got.push(r));
+  assert.equal(p.onErrorFrame('too many pending post requests id=999'), false, 'not ours');
+  assert.ok(p.onErrorFrame(`too many pending post requests id=${id}`));
+  assert.deepEqual(got[0].outcome, { type: 'error', message: `too many pending post requests id=${id}` });
+  assert.equal(p.inFlight, 0);
   assert.equal(clock.pending, 0);
 });
