@@ -248,7 +248,9 @@ export class VenueConnection {
     this.pingTimer = this.clock.setTimeout(() => {
       this.pingTimer = null;
       if (!this.open) return;
-      this.framesAtPing = this.stats.framesIn;
+      // An outstanding deadline keeps the baseline of ITS ping: a later ping must not move it past frames
+      // that arrived in time (pings more frequent than the deadline would otherwise shrink the window).
+      if (this.pongTimer === null) this.framesAtPing = this.stats.framesIn;
       this.events.sendPing();
       this.armPongDeadline();
       this.schedulePing();

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { WebSocketServer } from 'ws';
 import { backoffDelay, type CloseReason, DEFAULT_BACKOFF, VenueConnection } from '../../src/venue/connection.ts';
-import { until } from './helpers.ts';
+import { ManualClock, until } from './helpers.ts';
 
 async function server(onConn: (ws: import('ws').WebSocket) => void) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -89,12 +89,12 @@ test('any inbound frame proves liveness: no pong needed while data flows', async
   let pings = 0;
   let frames = 0;
   const c = new VenueConnection(
-    { url: srv.url, pingIntervalMs: 10, pongTimeoutMs: 10 },
+    { url: srv.url, pingIntervalMs: 40, pongTimeoutMs: 60 },
     { onOpen: () => {}, onFrame: () => frames++, onClose: () => {}, sendPing: () => pings++ },
   );
   t.after(() => c.stop());
   c.start();
-  await until(() => pings >= 10, 'ten pings');
+  await until(() => pings >= 8, 'eight pings');
   assert.equal(c.stats.pongTimeouts, 0);
   assert.equal(c.stats.connects, 1);
   assert.ok(frames > 0);
@@ -137,4 +137,30 @@ test('stop() ends the session and never reconnects', async (t) => {
   assert.equal(c.send('x'), false);
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(conns, 1);
+});
+
+test('the pong deadline counts frames since the ping it belongs to, even when later pings go out before it', async (t) => {
+  let peer: import('ws').WebSocket | null = null;
+  const srv = await server((ws) => {
+    peer = ws;
+  });
+  t.after(() => srv.close());
+  const clock = new ManualClock();
+  let frames = 0;
+  const c = new VenueConnection(
+    { url: srv.url, clock, pingIntervalMs: 10, pongTimeoutMs: 35 },
+    { onOpen: () => {}, onFrame: () => frames++, onClose: () => {}, sendPing: () => {} },
+  );
+  t.after(() => c.stop());
+  c.start();
+  await until(() => c.isOpen && peer !== null, 'open');
+  clock.advance(10); // ping 1: its deadline is at 45
+  peer!.send('{"channel":"pong"}');
+  await until(() => frames === 1, 'the answer');
+  clock.advance(30); // pings 2, 3, 4 go out; nothing else arrives
+  clock.advance(5); // the deadline of ping 1: a frame came after it
+  assert.equal(c.stats.pongTimeouts, 0);
+  assert.equal(c.isOpen, true);
+  clock.advance(40); // the next deadline: no frame since its ping
+  assert.equal(c.stats.pongTimeouts, 1);
 });
