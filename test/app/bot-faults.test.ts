@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { demoConfigToml } from '../../src/app/modes/demo.ts';
 import { startSession } from '../../src/app/modes/session.ts';
+import { TAG_ENTRY } from '../../src/app/trader/latency.ts';
 import { startSim } from '../../src/sim/index.ts';
 import { approveAgent, newAccount, sleep, tempDir } from './cli-helpers.ts';
 
@@ -50,6 +51,10 @@ describe('bot with lost post responses', () => {
     assert.deepEqual(bot.engine.openOrders().filter((o) => o.state === 'unknown'), []);
     sim.faults.clear();
     for (let i = 0; i < 100 && bot.activity.roundTrips.length < 2; i++) await sleep(100);
+    // Every entry left in the same turn as the market frame that decided it (no await between frame and order):
+    // the frame → wire probe only counts orders written while that frame's handler runs.
+    assert.ok(bot.activity.entriesSent > 0);
+    assert.equal(bot.latency.frameToWire.snapshot(TAG_ENTRY).length, bot.activity.entriesSent);
     const { summary, shutdown } = await session.stop('test end');
     stopped = true;
     assert.ok(shutdown.flat, JSON.stringify(shutdown));
