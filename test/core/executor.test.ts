@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CoreConfig } from '../../src/core/config.ts';
-import { ActionBudget, ENTRY_GATE_ORDER } from '../../src/core/executor.ts';
-import { fill, GOLD, oracleJump, ready, type Rig, rig, SILVER, warm } from './helpers.ts';
+import type { Cloid } from '../../src/protocol/index.ts';
+import { ActionBudget, checkEntryGates, ENTRY_GATE_ORDER } from '../../src/core/executor.ts';
+import { MarketState } from '../../src/core/market-state.ts';
+import { OrderTracker } from '../../src/core/tracker.ts';
+import type { GateVerdict } from '../../src/core/types.ts';
+import { fill, GOLD, oracleJump, ready, type Rig, rig, SILVER, T0, testConfig, warm } from './helpers.ts';
 
 /** Warm SILVER (and GOLD's mark), jump the oracle, and show a stale ask 50 ms later. Returns the last record. */
 function signal(r: Rig, opts: { ready?: boolean } = {}) {
@@ -22,11 +26,57 @@ function again(r: Rig) {
   return r.rec.signals.at(-1);
 }
 
-test('gate order is exactly the seeds\' order', () => {
-  assert.deepEqual(
-    [...ENTRY_GATE_ORDER],
-    ['HardStop', 'ReadyTrading', 'MaxPositionPerMarket', 'MaxPositionTotal', 'MaxConcurrentPositions', 'FlattenInProgress', 'HasPosition', 'PendingOrder', 'ActionBudget'],
+test('gate precedence follows ENTRY_GATE_ORDER: with every gate failing, each fix exposes the next gate', () => {
+  // Every executor condition fails at once; clearing them one by one in the seeds' order must report each
+  // gate in turn. A reordering of checkEntryGates (or of ENTRY_GATE_ORDER) fails this.
+  const markets = new Map<string, MarketState>();
+  for (const [coin, px] of [
+    [SILVER.coin, 100],
+    [GOLD.coin, 2000],
+  ] as const) {
+    const m = new MarketState(coin, 30_000, 120_000);
+    m.onCtx(px, px, 1, 0, 0);
+    markets.set(coin, m);
+  }
+  const tracker = new OrderTracker({ onOrder: () => {}, onTerminal: () => {}, onFill: () => {}, onRoundTrip: () => {}, onPositionOpened: () => {} });
+  tracker.addMarket(SILVER.coin, SILVER.assetId, SILVER.szDecimals);
+  tracker.addMarket(GOLD.coin, GOLD.assetId, GOLD.szDecimals);
+  tracker.applyFills([fill(GOLD.coin, 'B', 2000, 0.01), fill(SILVER.coin, 'B', 100, 0.1)], false, T0); // $20 GOLD, $10 SILVER
+  tracker.create(
+    { cloid: '0x000000000000000000000000000000aa' as Cloid, coin: SILVER.coin, assetId: SILVER.assetId, isBuy: true, px: 100, sz: 0.01, reduceOnly: false, purpose: 'entry', state: 'created', oid: null, createdAtMs: T0, sentAtMs: 0, batchId: 0, lastQueryMs: 0, reportedFilledSz: 0, reportedAvgPx: 0, fillsSz: 0, fillsNotional: 0, reason: 'signal', signalEdgeBps: null, touchPx: 100, boundPx: 100, oraclePx: 100, attempt: 0, detail: '' },
+    T0,
   );
+  const budget = new ActionBudget(1, 1000);
+  budget.spend(T0);
+  const failing = { hardStop: true, ready: true, perMarket: true, total: true, concurrent: true, flattening: true, position: true, pending: true, budget: true };
+  const reasons: (string | null)[] = [];
+  for (let step = 0; step <= ENTRY_GATE_ORDER.length; step++) {
+    const config = testConfig({ maxPositionNotionalUsd: 100, maxTotalNotionalUsd: failing.total ? 35 : 1000, maxConcurrentPositions: failing.concurrent ? 1 : 5 });
+    const env = {
+      config,
+      hardStopLatched: failing.hardStop,
+      ready: !failing.ready,
+      tracker,
+      markets,
+      budget: failing.budget ? budget : new ActionBudget(1, 1000),
+      flattening: () => failing.flattening,
+    };
+    // per market: position $10 + pending $1 + new order; 1 unit ($100) is over the $100 limit, 0.1 is not
+    const size = failing.perMarket ? 1 : 0.1;
+    const t = { ...config, maxPositionNotionalUsd: 100 };
+    const out: GateVerdict[] = [];
+    if (!failing.position && tracker.position(SILVER.coin) !== 0) tracker.applyFills([fill(SILVER.coin, 'A', 100, 0.1)], false, T0);
+    if (!failing.pending) {
+      const b = tracker.book(SILVER.coin);
+      const o = b?.pendingEntry == null ? undefined : tracker.orders.get(b.pendingEntry);
+      if (o !== undefined) tracker.transition(o, 'cancelled', 'test', T0);
+    }
+    reasons.push(checkEntryGates(env, SILVER.coin, t, size, T0, out));
+    assert.deepEqual(out.map((v) => v.gate), ENTRY_GATE_ORDER.slice(0, Math.min(step + 1, ENTRY_GATE_ORDER.length)), `verdicts at step ${step}`);
+    const k = Object.keys(failing)[step] as keyof typeof failing | undefined;
+    if (k !== undefined) failing[k] = false;
+  }
+  assert.deepEqual(reasons, [...ENTRY_GATE_ORDER, null]);
 });
 
 test('all gates pass → one IOC entry, verdicts recorded in order', () => {
