@@ -326,23 +326,28 @@ export class CoreEngine {
       for (;;) {
         const batch = this.outbound.take();
         if (batch === null) break;
-        for (const o of batch.orders) this.tracker.markSent(o.cloid, batch.id, this.now);
-        // the guard sits after everything that could run observer code, directly before the hand-off
+        // The hard-stop guard, then the hand-off, with no observer code in between: markSent is silent
+        // and the `sent` transitions are reported after the sink has the batch. So a purged order is never
+        // journaled as sent, and nothing can latch the stop between the guard and the hand-off.
         if (this.hardStop.latched) this.guardBatch(batch);
         if (batch.orders.length === 0 && batch.cancels.length === 0 && batch.cancelsByCloid.length === 0) continue;
         const cloids: Cloid[] = [];
         for (const o of batch.orders) {
+          this.tracker.markSent(o.cloid, batch.id, this.now);
           cloids.push(o.cloid);
           if (o.purpose === 'entry') this.c.entriesSent++;
           else this.c.exitsSent++;
         }
         if (cloids.length > 0) this.inflight.set(batch.id, { cloids, sentAtMs: this.now });
         this.c.batchesSent++;
+        let failure: { e: unknown } | null = null;
         try {
           this.sink.send(batch);
         } catch (e) {
-          this.onSendFailure(batch, e);
+          failure = { e };
         }
+        this.tracker.announceSent();
+        if (failure !== null) this.onSendFailure(batch, failure.e);
       }
     } finally {
       this.flushing = false;

@@ -128,6 +128,8 @@ export class OrderTracker {
   private readonly retired = new Map<Cloid, TrackedOrder>();
   private readonly oidToCloid = new Map<number, Cloid>();
   private readonly seenTids = new Set<number>();
+  /** Orders marked sent whose `sent` transition the listener has not heard yet (see markSent). */
+  private readonly unannounced: TrackedOrder[] = [];
   private readonly listener: TrackerListener;
   /** Consecutive reconciliation snapshots that showed no position at all while we hold some. */
   emptyReconcileStreak = 0;
@@ -260,16 +262,34 @@ export class OrderTracker {
     this.listener.onOrder({ timeMs: nowMs, cloid: o.cloid, coin: o.coin, purpose: o.purpose, from: 'created', to: 'created', detail: o.reason });
   }
 
+  /** Moves a created order to `sent` WITHOUT telling the listener yet: the engine calls this between the
+   * hard-stop guard and the hand-off, where no observer code may run (an observer could latch the stop).
+   * `announceSent` (after the hand-off) or the order's next transition reports it. */
   markSent(cloid: Cloid, batchId: number, nowMs: number): void {
     const o = this.orders.get(cloid);
     if (o === undefined || o.state !== 'created') return;
     o.batchId = batchId;
     o.sentAtMs = nowMs;
-    this.transition(o, 'sent', 'sent', nowMs);
+    o.state = 'sent';
+    o.detail = 'sent';
+    this.unannounced.push(o);
+  }
+
+  /** Reports every `created → sent` not yet reported. */
+  announceSent(): void {
+    while (this.unannounced.length > 0) this.announce(this.unannounced[0] as TrackedOrder);
+  }
+
+  private announce(o: TrackedOrder): void {
+    const i = this.unannounced.indexOf(o);
+    if (i < 0) return;
+    this.unannounced.splice(i, 1);
+    this.listener.onOrder({ timeMs: o.sentAtMs, cloid: o.cloid, coin: o.coin, purpose: o.purpose, from: 'created', to: 'sent', detail: 'sent' });
   }
 
   /** Moves an order to a new state; terminal transitions release the market's mark/claim. */
   transition(o: TrackedOrder, to: OrderState, detail: string, nowMs: number): void {
+    if (this.unannounced.length > 0) this.announce(o); // a re-entrant answer: report `sent` first
     const from = o.state;
     if (from === to) return;
     if (isTerminal(from)) {

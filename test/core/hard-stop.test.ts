@@ -114,12 +114,13 @@ test('on trigger: new orders queued in the same event are purged and cleaned up'
   assert.equal(purgedAtTrigger, true, 'purged by the trigger itself, not only by the hand-off guard');
 });
 
-test('the guard directly before the hand-off drops a new order even if the latch is set after dequeue', () => {
+test('defect 5: the guard runs before markSent: a purged entry is never journaled as sent', () => {
   const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
-  // a latch set by an observer while the batch is being marked sent
+  // a latch set by an observer after the entry was queued (its `created` event): only the hand-off guard
+  // can stop it, and the journal must show created → cancelled, never sent
   r.rec.onOrder = (e) => {
     r.rec.orders.push(e);
-    if (e.to === 'sent' && e.purpose === 'entry') r.engine.triggerHardStop('mid-flush');
+    if (e.to === 'created' && e.purpose === 'entry') r.engine.triggerHardStop('mid-event');
   };
   ready(r);
   warm(r, SILVER.coin, 100);
@@ -128,6 +129,34 @@ test('the guard directly before the hand-off drops a new order even if the latch
   r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
   assert.equal(r.sink.orders.filter((o) => !o.reduceOnly).length, 0);
   assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, null);
+  const entry = r.rec.orders.filter((o) => o.purpose === 'entry').map((o) => `${o.from}->${o.to}:${o.detail}`);
+  assert.deepEqual(entry, ['created->created:signal', 'created->cancelled:hardStopPurge']);
+  assert.equal(r.engine.counters.hardStopPurged, 1);
+});
+
+test('observers hear `sent` only after the hand-off (nothing runs between the guard and the sink)', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
+  let handedOffWhenHeard: boolean | null = null;
+  r.rec.onOrder = (e) => {
+    r.rec.orders.push(e);
+    if (e.to === 'sent' && e.purpose === 'entry') {
+      handedOffWhenHeard = r.sink.orders.some((o) => o.cloid === e.cloid);
+      r.engine.triggerHardStop('after the hand-off'); // too late to stop this order: it is already out
+    }
+  };
+  // a sink answering synchronously: the journal still reads created → sent → cancelled, in that order
+  r.sink.onSend = (b) => {
+    if (b.orders.length > 0) r.engine.onPostResult(b.id, { kind: 'ok', statuses: b.orders.map(() => ({ error: 'Order could not immediately match against any resting orders.' })) });
+  };
+  ready(r);
+  warm(r, SILVER.coin, 100);
+  oracleJump(r, SILVER.coin, 100, 100);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
+  assert.equal(handedOffWhenHeard, true);
+  const entry = r.rec.orders.filter((o) => o.purpose === 'entry').map((o) => `${o.from}->${o.to}`);
+  assert.deepEqual(entry, ['created->created', 'created->sent', 'sent->rejected']);
+  assert.equal(r.engine.counters.hardStopPurged, 0);
 });
 
 test('on trigger: cancel every resting order, flatten every position; completion only when all is flat', () => {
