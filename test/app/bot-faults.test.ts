@@ -81,3 +81,44 @@ describe('bot with lost post responses', () => {
     }
   });
 });
+
+describe('live Go/No-Go verdict', () => {
+  it('hard_stop.latch_on_no_go: a No-Go verdict on the run so far latches the hard stop and the bot goes flat', async (t) => {
+    const dir = tempDir(t, 'hip3-bot-verdict-');
+    const account = newAccount();
+    const sim = await startSim({ port: 0, adminPort: null, seed: 4, scenario: 'jumpy', fund: { [account.master]: 10_000 }, isMainnet: false });
+    t.after(() => sim.stop());
+    await approveAgent(sim.httpUrl, account, false);
+    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
+    cfg.logging.status_interval_ms = 0;
+    cfg.metrics.enabled = false;
+    cfg.hard_stop.latch_on_no_go = true;
+    // A threshold no run can meet: the first round trip is enough for a verdict, and it is No-Go.
+    cfg.report.min_round_trips = 1;
+    cfg.report.min_net_pnl_usd = 1_000_000;
+    const session = await startSession({
+      cfg,
+      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: false, label: sim.httpUrl, simulated: true },
+      agentKey: account.agentKey,
+      out: process.stdout,
+    });
+    let stopped = false;
+    t.after(async () => {
+      if (!stopped) await session.stop('test cleanup');
+    });
+    const bot = session.bot;
+    for (let i = 0; i < 300 && !bot.engine.hardStopState().latched; i++) await sleep(100);
+    const hs = bot.engine.hardStopState();
+    assert.ok(hs.latched, 'the hard stop never latched');
+    assert.match(hs.reason, /live verdict NO-GO: .*net PnL/);
+    assert.ok(bot.activity.roundTrips.length >= 1);
+    const entries = bot.activity.entriesSent;
+    for (let i = 0; i < 50 && bot.engine.positions().length > 0; i++) await sleep(100);
+    assert.deepEqual(bot.engine.positions(), []);
+    await sleep(1000);
+    assert.equal(bot.activity.entriesSent, entries, 'no entry after the latch');
+    const { shutdown } = await session.stop('test end');
+    stopped = true;
+    assert.ok(shutdown.flat);
+  });
+});

@@ -28,7 +28,9 @@ import { type NonceSource, openNonceSource } from '../../protocol/nonce.ts';
 import type { Journal } from '../../store/journal.ts';
 import type { FeedRecorder } from '../../store/recorder.ts';
 import { epochNsClock } from '../../store/recorder.ts';
-import type { SignalDecision } from '../../store/types.ts';
+import { computeStats, evaluateVerdict } from '../../store/report.ts';
+import type { RoundTripRow, SignalDecision } from '../../store/types.ts';
+import { reportThresholdsOf } from '../commands/report.ts';
 import type { DashboardEvent, DashboardSignal, DashboardSnapshot, DashboardSource } from '../../telemetry/dashboard/types.ts';
 import type { StatusSnapshot } from '../../telemetry/log.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
@@ -188,6 +190,8 @@ export class Bot {
   private deferredScheduled = false;
   private readonly runDeferred = () => this.drainDeferred();
 
+  /** This run's round trips as journalled (the live Go/No-Go verdict reads them). */
+  private readonly roundTripRows: RoundTripRow[] = [];
   private signalSeq = 0;
   private lastTradingReady = false;
   private entriesStopped = false;
@@ -621,7 +625,7 @@ export class Bot {
 
   private recordRoundTrip(rt: RoundTrip): void {
     this.activity.onRoundTrip(rt);
-    this.journal?.recordRoundTrip({
+    const row: RoundTripRow = {
       id: `${this.runId}:${rt.coin}:${rt.entryTimeMs}`,
       market: rt.coin,
       side: rt.side,
@@ -637,7 +641,10 @@ export class Bot {
       signalledEdgeBps: rt.signalledEdgeBps !== null && Number.isFinite(rt.signalledEdgeBps) ? rt.signalledEdgeBps : null,
       realisedEdgeBps: finite(rt.realisedEdgeBps),
       slippageBps: rt.entrySlippageBps !== null && Number.isFinite(rt.entrySlippageBps) ? rt.entrySlippageBps : null,
-    });
+    };
+    this.journal?.recordRoundTrip(row);
+    this.roundTripRows.push(row);
+    if (this.cfg.hard_stop.latch_on_no_go) this.checkLiveVerdict();
     this.metrics.countRoundTrip(rt.coin, rt.exitReason, rt.pnlUsd);
     this.dashboardPush?.({
       type: 'trade',
@@ -651,6 +658,13 @@ export class Bot {
         tsMs: rt.exitTimeMs,
       },
     });
+  }
+
+  /** hard_stop.latch_on_no_go: the report's verdict on this run's round trips, live; No-Go latches the hard stop. */
+  private checkLiveVerdict(): void {
+    if (this.engine.hardStopState().latched) return;
+    const verdict = evaluateVerdict(computeStats(this.roundTripRows), reportThresholdsOf(this.cfg));
+    if (verdict.status === 'no-go') this.engine.triggerHardStop(`live verdict ${verdict.summary}`);
   }
 
   private recordHardStop(ev: HardStopEvent): void {
