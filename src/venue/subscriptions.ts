@@ -76,6 +76,7 @@ export interface SubscriptionEntry {
   hasData: boolean;
   /** Subscribe frames sent on this connection. */
   attempts: number;
+  /** When the latest subscribe frame reached the socket (0 = still queued): its ack deadline runs from here. */
   sentAt: number;
   ackedAt: number;
 }
@@ -92,8 +93,11 @@ export function subscriptionKey(s: Subscription): string {
 
 export interface SubscriptionManagerOptions {
   clock: VenueClock;
-  /** Writes a control frame (through the outbound queue). */
-  send: (text: string) => void;
+  /**
+   * Queues a control frame (through the outbound queue); `onWrite` runs when it actually reaches the socket —
+   * the ack deadline starts there, not at enqueue (a frame waiting for wire tokens has not been asked yet).
+   */
+  send: (text: string, onWrite: () => void) => void;
   ackTimeoutMs?: number;
   /** Subscribe frames per entry per connection before the entry is declared failed. */
   maxAttempts?: number;
@@ -105,12 +109,15 @@ export class SubscriptionManager {
   readonly entries: readonly SubscriptionEntry[];
   private readonly byKey = new Map<string, SubscriptionEntry>();
   private readonly clock: VenueClock;
-  private readonly send: (text: string) => void;
+  private readonly send: (text: string, onWrite: () => void) => void;
   private readonly ackTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly onChange: (e: SubscriptionEntry) => void;
   private readonly onError: (e: SubscriptionError) => void;
   private ackTimer: TimerHandle | null = null;
+  private ackTimerAt = 0;
+  /** Bumped per connect so a write callback of an earlier connection never arms a deadline. */
+  private generation = 0;
   private connected = false;
 
   constructor(desired: readonly Subscription[], opts: SubscriptionManagerOptions) {
@@ -149,22 +156,20 @@ export class SubscriptionManager {
   /** New connection: every entry starts over and is (re)sent. */
   onConnect(): void {
     this.connected = true;
+    this.generation++;
     for (const e of this.entries) {
       e.state = 'pending';
       e.hasData = false;
       e.attempts = 0;
+      e.sentAt = 0;
       e.ackedAt = 0;
       this.sendOne(e);
     }
-    this.armAckTimer();
   }
 
   onDisconnect(): void {
     this.connected = false;
-    if (this.ackTimer !== null) {
-      this.clock.clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-    }
+    this.clearAckTimer();
     for (const e of this.entries) {
       const changed = e.state !== 'idle';
       e.state = 'idle';
@@ -224,29 +229,49 @@ export class SubscriptionManager {
 
   private sendOne(e: SubscriptionEntry): void {
     e.attempts++;
-    e.sentAt = this.clock.now();
-    this.send(JSON.stringify({ method: 'subscribe', subscription: e.sub }));
+    e.sentAt = 0;
+    const generation = this.generation;
+    const attempt = e.attempts;
+    this.send(JSON.stringify({ method: 'subscribe', subscription: e.sub }), () => {
+      if (!this.connected || generation !== this.generation || e.attempts !== attempt || e.state !== 'pending') return;
+      e.sentAt = this.clock.now();
+      this.armAckTimer();
+    });
   }
 
+  /** One timer, due at the earliest deadline of a written, unacked subscribe. */
   private armAckTimer(): void {
-    if (this.ackTimer !== null) return;
-    this.ackTimer = this.clock.setTimeout(() => {
-      this.ackTimer = null;
-      if (!this.connected) return;
-      let waiting = false;
-      for (const e of this.entries) {
-        if (e.state !== 'pending') continue;
-        if (e.attempts < this.maxAttempts) {
-          this.sendOne(e);
-          waiting = true;
-        } else {
-          e.state = 'failed';
-          this.onChange(e);
-          this.onError({ sub: e.sub, reason: 'ackTimeout', detail: `no ack after ${e.attempts} subscribe frames` });
-        }
+    let due = Number.POSITIVE_INFINITY;
+    for (const e of this.entries) if (e.state === 'pending' && e.sentAt > 0) due = Math.min(due, e.sentAt + this.ackTimeoutMs);
+    if (due === Number.POSITIVE_INFINITY) {
+      this.clearAckTimer();
+      return;
+    }
+    if (this.ackTimer !== null && this.ackTimerAt <= due) return;
+    this.clearAckTimer();
+    this.ackTimerAt = due;
+    this.ackTimer = this.clock.setTimeout(() => this.onAckDeadline(), Math.max(0, due - this.clock.now()));
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer !== null) this.clock.clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+  }
+
+  private onAckDeadline(): void {
+    this.ackTimer = null;
+    if (!this.connected) return;
+    const now = this.clock.now();
+    for (const e of this.entries) {
+      if (e.state !== 'pending' || e.sentAt === 0 || now - e.sentAt < this.ackTimeoutMs) continue;
+      if (e.attempts < this.maxAttempts) this.sendOne(e);
+      else {
+        e.state = 'failed';
+        this.onChange(e);
+        this.onError({ sub: e.sub, reason: 'ackTimeout', detail: `no ack after ${e.attempts} subscribe frames` });
       }
-      if (waiting) this.armAckTimer();
-    }, this.ackTimeoutMs);
+    }
+    this.armAckTimer();
   }
 }
 

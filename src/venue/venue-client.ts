@@ -236,8 +236,8 @@ export class VenueClient {
       desiredSubscriptions({ markets: opts.markets, l2Book: opts.l2Book, trades: opts.trades, user: this.user ?? undefined }),
       {
         clock: this.clock,
-        send: (text) => {
-          this.outbound.enqueueControl({ text, isPost: false });
+        send: (text, onWrite) => {
+          this.outbound.enqueueControl({ text, isPost: false, onWrite });
         },
         ackTimeoutMs: opts.ackTimeoutMs,
         maxAttempts: opts.subscribeAttempts,

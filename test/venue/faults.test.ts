@@ -463,6 +463,15 @@ describe('venue faults against hlsim', () => {
     assert.equal(r.client.posts.inFlight, 0);
   });
 
+  test('subscribes held back by the wire budget are not retried early: the ack deadline starts at the write', async (t) => {
+    // 20 messages/s after a burst of 2: the 11 subscribes take ~0.5 s to reach the wire, the ack deadline is 300 ms.
+    const r = await rig(t, {
+      client: { wireBudget: { windowMs: 1000, maxPerWindow: 22, burst: 2, reservedTokens: 0 }, ackTimeoutMs: 300, subscribeAttempts: 2 },
+    });
+    for (const e of r.client.subscriptions.entries) assert.equal(e.attempts, 1, `${e.key} sent once`);
+    assert.equal(r.client.counters.errorFrames, 0, 'no "Already subscribed" from early retries');
+  });
+
   test('a subscription hlsim refuses is retried, then surfaced as an error; the account never becomes ready', async (t) => {
     // 4 markets × 2 + 3 user channels = 11 subscriptions; hlsim accepts 10, so userEvents is refused with the
     // venue's error string and never acked.

@@ -38,7 +38,10 @@ function rig(maxAttempts = 3) {
   const errors: SubscriptionError[] = [];
   const m = new SubscriptionManager(desiredSubscriptions({ markets: ['BTC'], user: MASTER }), {
     clock,
-    send: (t) => sent.push(JSON.parse(t)),
+    send: (t, onWrite) => {
+      sent.push(JSON.parse(t));
+      onWrite();
+    },
     ackTimeoutMs: 1000,
     maxAttempts,
     onError: (e) => errors.push(e),
@@ -93,4 +96,40 @@ test('"Already subscribed" confirms a retried subscription; "Invalid subscriptio
   assert.equal(m.entries[1].state, 'failed');
   assert.equal(errors[0].reason, 'invalid');
   assert.equal(m.onErrorFrame('too many pending post requests id=3'), false);
+});
+
+test('the ack deadline runs from when the subscribe reaches the socket, not from when it was queued', () => {
+  const clock = new ManualClock();
+  const queue: Array<{ text: string; onWrite: () => void }> = [];
+  const errors: SubscriptionError[] = [];
+  const m = new SubscriptionManager(desiredSubscriptions({ markets: ['BTC'] }), {
+    clock,
+    send: (text, onWrite) => queue.push({ text, onWrite }),
+    ackTimeoutMs: 1000,
+    maxAttempts: 2,
+    onError: (e) => errors.push(e),
+  });
+  m.onConnect();
+  assert.equal(queue.length, 2);
+  // Both frames wait for wire tokens longer than the ack deadline: nobody has been asked yet.
+  clock.advance(3000);
+  assert.equal(queue.length, 2, 'no retry for a frame still queued');
+  assert.equal(errors.length, 0);
+  queue[0].onWrite();
+  clock.advance(500);
+  queue[1].onWrite();
+  m.onAck({ method: 'subscribe', subscription: m.entries[1].sub });
+  clock.advance(499);
+  assert.equal(queue.length, 2);
+  clock.advance(1);
+  assert.equal(queue.length, 3, 'retried 1000 ms after it was written');
+  assert.equal(m.entries[0].attempts, 2);
+  // The retry's deadline too runs from its own write.
+  clock.advance(5000);
+  assert.equal(errors.length, 0);
+  queue[2].onWrite();
+  clock.advance(1000);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].reason, 'ackTimeout');
+  assert.equal(clock.pending, 0);
 });
