@@ -314,8 +314,15 @@ export class CoreEngine {
   private end(): void {
     this.depth--;
     if (this.depth > 0) return;
-    if (this.hardStop.latched) this.hardStopSweep();
-    if (!this.outbound.empty) this.flush();
+    // A flush can latch the stop (a failed send counted as a rejection, a flatten failure): then the sweep
+    // must run again at once (cancel-all, flatten-all), not at the next event. Bounded: a latch happens once.
+    for (let round = 0; round < 3; round++) {
+      const triggers = this.hardStop.triggers;
+      if (this.hardStop.latched) this.hardStopSweep();
+      if (this.outbound.empty) return;
+      this.flush();
+      if (this.hardStop.triggers === triggers && this.outbound.empty) return;
+    }
   }
 
   /** Emits everything queued during the event. The hard-stop guard sits directly before sink.send. */

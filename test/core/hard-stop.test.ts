@@ -255,3 +255,21 @@ test('incident #19: a failed hand-off leaves no ghost pending mark', () => {
   r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
   assert.equal(r.sink.orders.length, 1, 'the next signal trades');
 });
+
+test('defect 3: a hard stop latched by a failed send flattens every position in the same event', () => {
+  const r = rig({ maxRejectionsInWindow: 0, timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
+  ready(r);
+  r.engine.onAssetCtx(GOLD.coin, 2000, 2000, 1, r.clock.t);
+  r.engine.onBbo(GOLD.coin, 1999, 1, 2001, 1, r.clock.t);
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2000, 0.01)], false);
+  warm(r, SILVER.coin, 100);
+  oracleJump(r, SILVER.coin, 100, 100);
+  r.clock.advance(50);
+  r.sink.throwNext = new Error('socket write failed'); // the entry's hand-off fails → rejection → latch
+  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
+  assert.equal(r.engine.hardStopState().latched, true);
+  const exits = r.sink.orders.filter((o) => o.coin === GOLD.coin && o.reduceOnly);
+  assert.equal(exits.length, 1, 'GOLD flatten handed off in the event that latched the stop');
+  assert.equal(exits[0]?.wire.b, false);
+  assert.equal(r.sink.orders.filter((o) => !o.reduceOnly).length, 0);
+});
