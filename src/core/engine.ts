@@ -155,6 +155,8 @@ export interface CoreCounters {
   reconcileAdjustments: number;
   reconcileDeferred: number;
   reconcileEmptyIgnored: number;
+  /** Snapshots refused for lack of a finite requestedAtMs. */
+  reconcileRefused: number;
 }
 
 interface InflightBatch {
@@ -210,6 +212,7 @@ export class CoreEngine {
     reconcileAdjustments: 0,
     reconcileDeferred: 0,
     reconcileEmptyIgnored: 0,
+    reconcileRefused: 0,
   };
 
   constructor(opts: CoreEngineOptions) {
@@ -911,6 +914,7 @@ export class CoreEngine {
       this.c.reconcileAdjustments = tc.reconcileAdjustments;
       this.c.reconcileDeferred = tc.reconcileDeferred;
       this.c.reconcileEmptyIgnored = tc.reconcileEmptyIgnored;
+      this.c.reconcileRefused = tc.reconcileRefused;
       if (this.config.cancelOrphanOrders) {
         for (const o of r.orphanOrders) {
           const m = this.mk.get(o.coin);

@@ -98,6 +98,8 @@ export interface MarketBook {
   reconciledThroughMs: number;
   /** Venue time of the latest fill applied (a snapshot older than it must not correct the size). */
   lastFillVenueMs: number;
+  /** Engine time of the last local change of the position (a fill applied, or a venue-reported fill). */
+  lastChangeLocalMs: number;
   /** When a position first appeared from a venue report before any fill (0 = none). */
   provisionalOpenedAtMs: number;
   /** Orders of `active` whose reported fills exceed their seen fills (0 → position = fillSz, no scan). */
@@ -142,7 +144,7 @@ export class OrderTracker {
     reconcileAdjustments: 0,
     reconcileDeferred: 0,
     reconcileEmptyIgnored: 0,
-    unknownResolvedByReconcile: 0,
+    reconcileRefused: 0,
     lateStatusIgnored: 0,
   };
 
@@ -166,6 +168,7 @@ export class OrderTracker {
       active: new Set(),
       reconciledThroughMs: 0,
       lastFillVenueMs: 0,
+      lastChangeLocalMs: Number.NEGATIVE_INFINITY,
       provisionalOpenedAtMs: 0,
       awaiting: 0,
     };
@@ -344,6 +347,7 @@ export class OrderTracker {
     o.reportedFilledSz = Math.min(filledSz, o.sz);
     if (avgPx > 0) o.reportedAvgPx = avgPx;
     const b = this.books.get(o.coin);
+    if (b !== undefined) b.lastChangeLocalMs = nowMs;
     if (o.reportedFilledSz > o.fillsSz + 1e-12 && !this.orders.has(o.cloid) && b !== undefined) {
       // retired after a first partial fill; the venue now reports more: track the missing fills again
       this.retired.delete(o.cloid);
@@ -486,6 +490,7 @@ export class OrderTracker {
     const fee = Number(f.fee) + (f.builderFee !== undefined ? Number(f.builderFee) : 0);
     if (!(sz > 0) || !(px > 0)) return;
     this.counters.fillsApplied++;
+    b.lastChangeLocalMs = nowMs;
     if (order === undefined) this.counters.externalFills++;
     const isBuy = f.side === 'B';
     const signed = isBuy ? sz : -sz;
@@ -608,11 +613,13 @@ export class OrderTracker {
    * Applies a reconciliation snapshot (design principle 4). Rules:
    * - a snapshot with no positions while we hold some is ignored until `emptyConfirmations` in a row agree
    *   (incident #31: the venue sometimes answers empty for 10–60 s);
-   * - a market's size is corrected only when it is quiet (no live order, no provisional fill younger than
-   *   `provisionalGraceMs`), otherwise deferred — never cleared first and filled later (incident #28);
+   * - a market's size is corrected only when it is quiet: no live order, no order younger than
+   *   `provisionalGraceMs`, no order sent and no local position change at or after the request
+   *   (`requestedAtMs`), no fill newer than the snapshot — otherwise deferred, never cleared first and
+   *   filled later (incident #28);
    * - an existing position keeps its opening time and context (incident #51);
-   * - a market with a fill newer than the snapshot is not corrected (the snapshot is stale for it);
-   * - unknown orders sent before the request and absent from its open orders are resolved (gone).
+   * - unknown orders are never resolved here: an IOC never rests, so its absence from the open orders says
+   *   nothing (it may have filled); orderStatus, orderUpdates, post responses and fills resolve them.
    */
   applyReconcile(
     snap: ReconcileSnapshot,
@@ -622,19 +629,15 @@ export class OrderTracker {
   ): { adopted: string[]; orphanOrders: { coin: string; oid: number }[] } {
     const adopted: string[] = [];
     const orphanOrders: { coin: string; oid: number }[] = [];
-    const requestedAt = snap.requestedAtMs ?? snap.venueTimeMs;
+    const requestedAt = snap.requestedAtMs;
+    if (typeof requestedAt !== 'number' || !Number.isFinite(requestedAt)) {
+      this.counters.reconcileRefused++; // without it no correction can be judged safe
+      return { adopted, orphanOrders };
+    }
     if (snap.openOrders !== undefined) {
-      const open = new Set<number>();
       for (const oo of snap.openOrders) {
-        open.add(oo.oid);
         const known = this.find(oo.cloid) ?? this.byOid(oo.oid);
         if (known === undefined && this.books.has(oo.coin)) orphanOrders.push({ coin: oo.coin, oid: oo.oid });
-      }
-      for (const o of [...this.orders.values()]) {
-        if (o.state === 'unknown' && o.sentAtMs < requestedAt && !(o.oid !== null && open.has(o.oid))) {
-          this.counters.unknownResolvedByReconcile++;
-          this.transition(o, 'cancelled', 'resolvedByReconcile', nowMs);
-        }
       }
     }
     let anyLocal = false;
@@ -656,11 +659,11 @@ export class OrderTracker {
       const local = this.position(b.coin);
       if (venueSz === local) continue;
       // a fill newer than the snapshot means the snapshot is already stale for this market
-      let quiet = b.lastFillVenueMs < snap.venueTimeMs;
+      let quiet = b.lastFillVenueMs < snap.venueTimeMs && b.lastChangeLocalMs < requestedAt;
       for (const c of b.active) {
         const o = this.orders.get(c);
         if (o === undefined) continue;
-        if (!isTerminal(o.state) || nowMs - o.sentAtMs < provisionalGraceMs) quiet = false;
+        if (!isTerminal(o.state) || nowMs - o.sentAtMs < provisionalGraceMs || o.sentAtMs >= requestedAt) quiet = false;
       }
       if (!quiet) {
         this.counters.reconcileDeferred++;

@@ -59,16 +59,27 @@ export type PostResult =
   /** Timeout or disconnect: the orders may or may not exist. */
   | { kind: 'unknown' };
 
-/** Reconciliation input, built by the venue layer from clearinghouseState (+ openOrders). */
+/**
+ * Reconciliation input, built by the app from clearinghouseState (+ openOrders). Contract:
+ * - `requestedAtMs` (REQUIRED): the engine-clock time (the `clock` given to CoreEngine, e.g. Date.now())
+ *   read just BEFORE the first reconciliation query was issued. A market whose position changed locally
+ *   (a fill or a venue-reported fill applied) at or after that time, or with an order sent at or after it,
+ *   is not corrected by this snapshot: the venue may have answered before that change. A snapshot without
+ *   a finite requestedAtMs is refused (counted in `reconcileRefused`), never guessed.
+ * - `venueTimeMs`: the time the venue says the snapshot describes (clearinghouseState.time); fills with a
+ *   venue time at or before it are taken as included once a correction was made.
+ * - Unknown orders are NOT resolved by a snapshot: our orders are IOC and never rest, so absence from
+ *   openOrders says nothing about whether they filled. Only orderStatus (sink.requestOrderStatus →
+ *   onOrderStatus), orderUpdates, a late post response or the order's fills resolve them.
+ */
 export interface ReconcileSnapshot {
   /** Venue time the snapshot describes (clearinghouseState.time), ms. */
   venueTimeMs: number;
-  /** Engine-clock time the request was issued. Unknown orders sent before it and absent from openOrders
-   * are resolved as gone; orders sent after it are left alone. Defaults to venueTimeMs. */
-  requestedAtMs?: number;
+  /** Engine-clock time, ms, read just before the reconciliation request was issued (see above). */
+  requestedAtMs: number;
   /** Positions with non-zero size (szi signed: > 0 long). */
   positions: readonly { coin: string; szi: number; entryPx?: number }[];
-  /** Open orders of the account, when queried; absent = unknown (no order resolution is done). */
+  /** Open orders of the account, when queried: used to find orphan orders (incident #49) only. */
   openOrders?: readonly { coin: string; oid: number; cloid?: string | null }[];
 }
 

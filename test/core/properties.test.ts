@@ -325,10 +325,10 @@ class Venue {
         break;
       }
       case 'reconcile':
-        if (c.empty) e.onReconcile({ venueTimeMs: this.t, positions: [] });
+        if (c.empty) e.onReconcile({ venueTimeMs: this.t, requestedAtMs: this.t, positions: [] });
         else if (this.undelivered.length === 0) {
           const positions = [...this.truth].filter(([, s]) => s !== 0).map(([coin, szi]) => ({ coin, szi }));
-          e.onReconcile({ venueTimeMs: this.t, positions, openOrders: [] });
+          e.onReconcile({ venueTimeMs: this.t, requestedAtMs: this.t, positions, openOrders: [] });
         }
         break;
       case 'hardStop':

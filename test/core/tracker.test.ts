@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mapVenueStatus } from '../../src/core/tracker.ts';
+import type { ReconcileSnapshot } from '../../src/core/types.ts';
 import { enterLong, fill, GOLD, orderUpdate, type Rig, rig, SILVER, T0 } from './helpers.ts';
 
 const liveStates = (r: Rig) => r.engine.openOrders().map((o) => o.state);
@@ -143,15 +144,17 @@ test('a late post response for an unknown order resolves it', () => {
 test('incident #31: one empty reconciliation reply between two non-empty ones does not flatten the local book', () => {
   const r = rig({ reconcileEmptyConfirmations: 3 });
   r.engine.onUserFills([fill(SILVER.coin, 'A', 100, 0.18, { time: T0 - 1000 })], false);
-  const snap = { venueTimeMs: T0, positions: [{ coin: SILVER.coin, szi: -0.18 }] };
+  r.clock.advance(10);
+  const requestedAtMs = r.clock.t;
+  const snap = { venueTimeMs: T0, requestedAtMs, positions: [{ coin: SILVER.coin, szi: -0.18 }] };
   r.engine.onReconcile(snap);
-  r.engine.onReconcile({ venueTimeMs: T0 + 1, positions: [] });
+  r.engine.onReconcile({ venueTimeMs: T0 + 1, requestedAtMs, positions: [] });
   assert.equal(r.engine.positions()[0]?.size, -0.18);
   r.engine.onReconcile({ ...snap, venueTimeMs: T0 + 2 });
-  r.engine.onReconcile({ venueTimeMs: T0 + 3, positions: [] });
-  r.engine.onReconcile({ venueTimeMs: T0 + 4, positions: [] });
+  r.engine.onReconcile({ venueTimeMs: T0 + 3, requestedAtMs, positions: [] });
+  r.engine.onReconcile({ venueTimeMs: T0 + 4, requestedAtMs, positions: [] });
   assert.equal(r.engine.positions()[0]?.size, -0.18, 'two empties are still not enough');
-  r.engine.onReconcile({ venueTimeMs: T0 + 5, positions: [] });
+  r.engine.onReconcile({ venueTimeMs: T0 + 5, requestedAtMs, positions: [] });
   assert.deepEqual(r.engine.positions(), [], 'three agreeing empty replies are believed');
 });
 
@@ -160,7 +163,7 @@ test('incident #28: reconciliation never clears state first; a signal racing a r
   const e = enterLong(r);
   r.engine.onAssetCtx(GOLD.coin, 2000, 2000, 1, r.clock.t);
   // resync arrives while the entry is in flight and reports no position yet: the market is not quiet
-  r.engine.onReconcile({ venueTimeMs: T0, positions: [{ coin: GOLD.coin, szi: 0.001 }] });
+  r.engine.onReconcile({ venueTimeMs: T0, requestedAtMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.001 }] });
   assert.equal(pendingOf(r), e.cloid, 'pending mark untouched by the resync');
   r.clock.advance(5);
   r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
@@ -174,14 +177,14 @@ test('incident #51: a position keeps its opening time across reconciliations', (
   const opened = r.engine.positions()[0]?.openedAtMs;
   for (let i = 0; i < 5; i++) {
     r.clock.advance(60_000);
-    r.engine.onReconcile({ venueTimeMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.01, entryPx: 2000 }] });
+    r.engine.onReconcile({ venueTimeMs: r.clock.t, requestedAtMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.01, entryPx: 2000 }] });
   }
   assert.equal(r.engine.positions()[0]?.openedAtMs, opened);
 });
 
 test('reconciliation adopts a position the tracker did not know, and later fills before its time are not double counted', () => {
   const r = rig();
-  r.engine.onReconcile({ venueTimeMs: T0 + 5000, positions: [{ coin: GOLD.coin, szi: 0.02, entryPx: 2001 }] });
+  r.engine.onReconcile({ venueTimeMs: T0 + 5000, requestedAtMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.02, entryPx: 2001 }] });
   const p = r.engine.positions()[0];
   assert.equal(p?.size, 0.02);
   assert.equal(p?.avgEntryPx, 2001);
@@ -191,13 +194,9 @@ test('reconciliation adopts a position the tracker did not know, and later fills
   assert.deepEqual(r.engine.positions(), []);
 });
 
-test('reconciliation resolves unknown orders absent from the open orders, and cancels orphan orders (incident #49)', () => {
+test('incident #49: reconciliation cancels orphan orders (open at the venue, unknown to the tracker)', () => {
   const r = rig();
-  const e = enterLong(r);
-  r.engine.onPostResult(e.batchId, { kind: 'unknown' });
-  r.clock.advance(10);
-  r.engine.onReconcile({ venueTimeMs: r.clock.t, positions: [], openOrders: [{ coin: GOLD.coin, oid: 4242, cloid: null }] });
-  assert.equal(pendingOf(r), null);
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, requestedAtMs: r.clock.t, positions: [], openOrders: [{ coin: GOLD.coin, oid: 4242, cloid: null }] });
   const cancels = r.sink.batches.flatMap((b) => b.cancels);
   assert.deepEqual(cancels, [{ a: GOLD.assetId, o: 4242 }]);
 });
@@ -242,20 +241,54 @@ test('round trip: realised PnL includes fees, signalled vs realised edge, entry 
 test('a reconciliation snapshot older than the latest fill never undoes that fill', () => {
   const r = rig();
   r.engine.onUserFills([fill(GOLD.coin, 'B', 2000, 0.01, { time: T0 + 5000 })], false);
-  r.engine.onReconcile({ venueTimeMs: T0 + 4000, positions: [] }); // requested before the fill happened
-  r.engine.onReconcile({ venueTimeMs: T0 + 4000, positions: [{ coin: SILVER.coin, szi: 0.1 }] });
+  r.clock.advance(10);
+  const requestedAtMs = r.clock.t;
+  r.engine.onReconcile({ venueTimeMs: T0 + 4000, requestedAtMs, positions: [] }); // describes the venue before the fill
+  r.engine.onReconcile({ venueTimeMs: T0 + 4000, requestedAtMs, positions: [{ coin: SILVER.coin, szi: 0.1 }] });
   assert.equal(r.engine.positions().find((p) => p.coin === GOLD.coin)?.size, 0.01);
   assert.equal(r.engine.counters.reconcileDeferred, 1);
 });
 
-test('an unknown order sent after the reconciliation request is not resolved by it', () => {
-  const r = rig();
-  const requestedAtMs = r.clock.t;
-  r.clock.advance(1);
+test('defect 1: a filled-but-unknown IOC is never declared cancelled by reconciliation; no second entry', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
   const e = enterLong(r);
-  r.engine.onPostResult(e.batchId, { kind: 'unknown' });
-  r.engine.onReconcile({ venueTimeMs: requestedAtMs, requestedAtMs, positions: [], openOrders: [] });
-  assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, e.cloid, 'still unknown');
-  r.engine.onReconcile({ venueTimeMs: r.clock.t + 1, requestedAtMs: r.clock.t + 1, positions: [], openOrders: [] });
-  assert.equal(r.engine.marketView(SILVER.coin)?.pendingEntry, null);
+  r.engine.onPostResult(e.batchId, { kind: 'unknown' }); // response lost; the IOC did fill at the venue
+  r.clock.advance(100);
+  // reconciliation requested after the send: no open orders (an IOC never rests), the position lagging or not
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, requestedAtMs: r.clock.t, positions: [], openOrders: [] });
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, requestedAtMs: r.clock.t, positions: [{ coin: SILVER.coin, szi: e.sz }], openOrders: [] });
+  assert.deepEqual(liveStates(r), ['unknown'], 'absence from openOrders resolves nothing');
+  assert.equal(pendingOf(r), e.cloid);
+  // a new opportunity while the first entry's fate is unknown: blocked by the pending mark
+  r.engine.onAssetCtx(SILVER.coin, 102, 102, 1000, r.clock.t);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 100.5, 200, 100.6, 200, r.clock.t);
+  assert.equal(r.sink.orders.filter((o) => !o.reduceOnly).length, 1, 'no second entry');
+  assert.equal(r.rec.signals.at(-1)?.reason, 'PendingOrder');
+  // only the venue's order status (or fills) resolves it
+  r.engine.onOrderStatus(e.cloid, 'filled', e.sz);
+  assert.equal(pendingOf(r), null);
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+});
+
+test('a reconciliation requested before a local fill never undoes it, whatever its venue time (requestedAtMs)', () => {
+  const r = rig({ reconcileEmptyConfirmations: 1, timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
+  const requestedAtMs = r.clock.t; // the request leaves…
+  r.clock.advance(50);
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2000, 0.01, { time: T0 - 100 })], false); // …a fill arrives…
+  r.clock.advance(50);
+  // …and the answer (built before the fill reached the venue's state) says flat, stamped later
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, requestedAtMs, positions: [] });
+  assert.equal(r.engine.positions().find((p) => p.coin === GOLD.coin)?.size, 0.01);
+  assert.equal(r.engine.counters.reconcileDeferred, 1);
+  // a snapshot requested after the change may correct it
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, requestedAtMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.02 }] });
+  assert.equal(r.engine.positions().find((p) => p.coin === GOLD.coin)?.size, 0.02);
+});
+
+test('a snapshot without a finite requestedAtMs is refused, not guessed', () => {
+  const r = rig({ reconcileEmptyConfirmations: 1 });
+  r.engine.onReconcile({ venueTimeMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.02 }] } as unknown as ReconcileSnapshot);
+  assert.deepEqual(r.engine.positions(), []);
+  assert.equal(r.engine.counters.reconcileRefused, 1);
 });
