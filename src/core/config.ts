@@ -105,9 +105,11 @@ export interface CoreConfig extends MarketTuning {
   exitPollIntervalMs: number;
   /** Minimum delay between two flatten attempts of one market, ms. */
   flattenRetryBackoffMs: number;
-  /** A flatten whose outcome is unknown for this long counts as failed and is retried, ms. */
+  /** A flatten still unknown this long after it was sent is cancelled by cloid, counted as one failed
+   * attempt and retried, ms. Must be ≥ postTimeoutMs + unknownRequeryMs: the order first becomes unknown
+   * and its status is asked at least once before it is given up. */
   flattenTimeoutMs: number;
-  /** A sent order without a post response for this long becomes `unknown`, ms. */
+  /** A sent order without a post response for this long becomes `unknown` (its status is then asked), ms. */
   postTimeoutMs: number;
   /** Re-ask the venue for the status of an unknown order this often, ms. */
   unknownRequeryMs: number;
@@ -186,8 +188,8 @@ export const defaultCoreConfig: CoreConfig = {
 
   exitPollIntervalMs: 200,
   flattenRetryBackoffMs: 100,
-  flattenTimeoutMs: 3000,
-  postTimeoutMs: 5000,
+  flattenTimeoutMs: 4000,
+  postTimeoutMs: 2000,
   unknownRequeryMs: 1000,
   reconcileEmptyConfirmations: 3,
   cancelOrphanOrders: true,
@@ -251,6 +253,10 @@ export function validateCoreConfig(config: CoreConfig, venueMinNotionalUsd = 10)
   if (config.maxTotalNotionalUsd < config.minOrderNotionalUsd) errors.push('maxTotalNotionalUsd < minOrderNotionalUsd');
   if (config.maxConcurrentPositions < 1) errors.push('maxConcurrentPositions must be ≥ 1');
   if (config.exitPollIntervalMs <= 0) errors.push('exitPollIntervalMs must be positive');
+  // a flatten timeout at or below the post timeout never fires on its own (the order is not unknown yet)
+  if (!(config.flattenTimeoutMs >= config.postTimeoutMs + config.unknownRequeryMs)) {
+    errors.push('flattenTimeoutMs must be ≥ postTimeoutMs + unknownRequeryMs (an exit is asked about before it is given up)');
+  }
   for (const w of config.blackoutWindowsUtc) {
     try {
       parseHhMm(w.start);

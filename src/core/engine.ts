@@ -945,15 +945,16 @@ export class CoreEngine {
       let anyPosition = false;
       for (const m of this.mk.values()) {
         const claim = m.book.flattenClaim;
-        if (claim !== null) {
+        if (claim !== null && this.connected) {
           const o = this.tracker.orders.get(claim);
           if (o !== undefined && o.state === 'unknown' && now - o.sentAtMs >= this.config.flattenTimeoutMs) {
-            // a flatten that timed out counts as failed and is retried; its fills still count if they come
-            this.tracker.abandonClaim(m.spec.coin);
+            // Give the unknown flatten up, but never leave it live beside its retry: cancel it by cloid (the
+            // cancel leads the batch the retry goes out in), then close it here. That terminal transition is
+            // its one failure (onOrderTerminal); a late answer finds it terminal and counts nothing. Fills it
+            // may still get are applied by cloid as usual.
+            this.outbound.cancelByCloid({ asset: o.assetId, cloid: o.cloid });
             this.c.flattenTimeouts++;
-            this.c.flattenFailures++;
-            const why = this.risk.onFlattenFailure(m.spec.coin);
-            if (why !== null) this.latchHardStop(why);
+            this.tracker.transition(o, 'cancelled', 'flattenTimeout', now);
           }
         }
         if (m.book.fillSz !== 0 || m.book.active.size !== 0 || m.exit !== null) {

@@ -312,16 +312,6 @@ export class OrderTracker {
     this.listener.onTerminal(o, from);
   }
 
-  /** Releases the flatten claim without a terminal outcome (an exit whose fate stayed unknown too long);
-   * the order stays tracked as unknown and its fills still count. */
-  abandonClaim(coin: string): TrackedOrder | undefined {
-    const b = this.books.get(coin);
-    if (b === undefined || b.flattenClaim === null) return undefined;
-    const o = this.orders.get(b.flattenClaim);
-    b.flattenClaim = null;
-    return o;
-  }
-
   private maybeRetire(o: TrackedOrder): void {
     if (!isTerminal(o.state) || o.reportedFilledSz > o.fillsSz + 1e-12) return;
     const b = this.books.get(o.coin);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultMarketTuning, type MarketTuning } from '../../src/core/config.ts';
+import { defaultCoreConfig, defaultMarketTuning, type MarketTuning, validateCoreConfig } from '../../src/core/config.ts';
 import { exitReason } from '../../src/core/exits.ts';
 import { MarketState } from '../../src/core/market-state.ts';
-import { enterLong, fill, type Rig, rig, SILVER, T0 } from './helpers.ts';
+import { enterLong, fill, GOLD, type Rig, rig, SILVER, T0 } from './helpers.ts';
 
 const tuning = (over: Partial<MarketTuning> = {}): MarketTuning => ({ ...defaultMarketTuning, edgeMode: 'raw', ...over });
 
@@ -91,14 +91,14 @@ test('incident #30: N exit triggers within 1 s (events and polls) produce exactl
 
 for (const outcome of ['fill', 'partial fill', 'iocCancelRejected', 'reduceOnlyRejected', 'timeout'] as const) {
   test(`incident #35 / latent defects L1, L2: flatten outcome "${outcome}" converges to flat with retries, never two in flight`, () => {
-    const { r, e } = longPosition({ postTimeoutMs: 500, flattenTimeoutMs: 500, flattenRetryBackoffMs: 100, maxFlattenFailures: 0 });
+    const { r, e } = longPosition({ postTimeoutMs: 250, unknownRequeryMs: 200, flattenTimeoutMs: 500, flattenRetryBackoffMs: 100, maxFlattenFailures: 0 });
     r.clock.advance(400);
     r.engine.onBbo(SILVER.coin, 100.99, 200, 101.03, 200, r.clock.t);
     let remaining = e.sz;
     let tid = 900;
     for (let round = 0; round < 20 && remaining > 0; round++) {
-      const live = r.engine.openOrders().filter((o) => o.reduceOnly && (o.state === 'sent' || o.state === 'created'));
-      assert.ok(live.length <= 1, 'at most one flatten in flight');
+      const live = r.engine.openOrders().filter((o) => o.reduceOnly);
+      assert.ok(live.length <= 1, 'at most one flatten in flight, unknown ones included');
       const b = r.sink.last();
       assert.ok(b !== undefined);
       const o = b.orders.find((x) => x.reduceOnly);
@@ -172,4 +172,61 @@ test('exits are not sent while disconnected, and resume on reconnect', () => {
   r.engine.onConnection(true);
   r.engine.onTimer();
   assert.equal(exitOrders(r).length, 1);
+});
+
+/** A GOLD long of 0.01 whose time stop fires at once; the flatten's answers are lost. */
+function lostFlatten(over: Parameters<typeof rig>[0] = {}) {
+  const r = rig({ timeStopMs: 1000, exitThresholdBps: 0, oracleReversalBps: 0, maxFlattenFailures: 0, flattenRetryBackoffMs: 100, ...over });
+  r.engine.onConnection(true);
+  r.engine.onAssetCtx(GOLD.coin, 2000, 2000, 1, r.clock.t);
+  r.engine.onBbo(GOLD.coin, 1999, 1, 2001, 1, r.clock.t);
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2000, 0.01)], false);
+  r.clock.advance(1000);
+  r.engine.onTimer();
+  return r;
+}
+
+test('defect 2: a timed-out flatten is cancelled by cloid in its retry\'s batch (cancels first); never two live exits; one failure each', () => {
+  const r = lostFlatten({ postTimeoutMs: 500, unknownRequeryMs: 200, flattenTimeoutMs: 1000 });
+  const first = r.sink.last()?.orders[0];
+  assert.ok(first?.reduceOnly === true);
+  const sent: string[] = [first.cloid];
+  for (let i = 0; i < 12; i++) {
+    r.clock.advance(250);
+    r.engine.onTimer();
+    const live = r.engine.openOrders().filter((o) => o.reduceOnly);
+    assert.ok(live.length <= 1, `${live.length} live exits (${live.map((o) => o.state).join(',')})`);
+    const b = r.sink.last();
+    const retry = b?.orders[0];
+    if (retry !== undefined && !sent.includes(retry.cloid)) {
+      // the abandoned one is cancelled in the same batch, ahead of the retry
+      assert.deepEqual(b?.cancelsByCloid, [{ asset: GOLD.assetId, cloid: sent.at(-1) }]);
+      sent.push(retry.cloid);
+    }
+  }
+  assert.ok(sent.length >= 3, `${sent.length} attempts`);
+  assert.equal(r.engine.counters.flattenTimeouts, sent.length - 1);
+  assert.equal(r.engine.counters.flattenFailures, sent.length - 1);
+  // late answers about the abandoned ones: never a second failure for the same attempt
+  r.engine.onOrderStatus(sent[0] as string, 'unknownOid');
+  r.engine.onOrderStatus(sent[1] as string, 'canceled');
+  assert.equal(r.engine.counters.flattenFailures, sent.length - 1);
+  // and a late fill of an abandoned one still counts for the position
+  r.engine.onUserFills([fill(GOLD.coin, 'A', 1999, 0.01, { cloid: sent[0] })], false);
+  assert.deepEqual(r.engine.positions(), []);
+});
+
+test('defect 2: with the default timeouts the flatten timeout is live: an unknown exit is asked about before it is given up', () => {
+  const r = lostFlatten({ postTimeoutMs: defaultCoreConfig.postTimeoutMs, flattenTimeoutMs: defaultCoreConfig.flattenTimeoutMs, unknownRequeryMs: defaultCoreConfig.unknownRequeryMs });
+  const first = r.sink.last()?.orders[0];
+  assert.ok(first !== undefined);
+  let queriesAtRetry = -1;
+  for (let t = 0; t < 20_000 && queriesAtRetry < 0; t += 200) {
+    r.clock.advance(200);
+    r.engine.onTimer();
+    if (r.sink.orders.length > 1) queriesAtRetry = r.sink.statusQueries.filter((c) => c === first.cloid).length;
+  }
+  assert.ok(queriesAtRetry >= 2, `status asked ${queriesAtRetry} times before the retry`);
+  assert.deepEqual(validateCoreConfig({ ...defaultCoreConfig, postTimeoutMs: 5000, flattenTimeoutMs: 3000 }).filter((e) => e.startsWith('flattenTimeoutMs')).length, 1);
+  assert.deepEqual(validateCoreConfig(defaultCoreConfig), []);
 });

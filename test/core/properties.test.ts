@@ -28,8 +28,8 @@ const CONFIG: CoreConfig = {
   timeStopMs: 1500,
   minHoldingMs: 100,
   flattenRetryBackoffMs: 50,
-  postTimeoutMs: 400,
-  flattenTimeoutMs: 400,
+  postTimeoutMs: 300,
+  flattenTimeoutMs: 600,
   unknownRequeryMs: 200,
   maxDisconnectedWithPositionMs: 2500,
   reconcileEmptyConfirmations: 1_000_000, // empty replies never believed here (covered by a unit test)
@@ -352,7 +352,7 @@ class Venue {
       const pend = e.marketView(coin)?.pendingEntry ?? null;
       if (pend !== null && !entries.some((o) => o.cloid === pend)) this.violations.push(`pending mark ${pend} on ${coin} without a live entry order`);
       if (pend === null && entries.length > 0) this.violations.push(`live entry on ${coin} without its pending mark`);
-      const flying = live.filter((o) => o.coin === coin && o.reduceOnly && (o.state === 'created' || o.state === 'sent' || o.state === 'resting'));
+      const flying = live.filter((o) => o.coin === coin && o.reduceOnly); // unknown ones included: they may still execute
       if (flying.length > 1) this.violations.push(`${flying.length} flattens in flight on ${coin}`);
       const p = positions.find((x) => x.coin === coin);
       if (p?.flattenInFlight === true && !live.some((o) => o.coin === coin && o.reduceOnly)) this.violations.push(`flatten claim on ${coin} without a live exit order`);
