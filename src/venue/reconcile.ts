@@ -105,6 +105,8 @@ export class Reconciler {
   private retryTimer: TimerHandle | null = null;
   private stopped = false;
   private readonly delayed = new Set<TimerHandle>();
+  /** Waits inside a run (the confirm delay): stop() clears their timers and wakes them so the run ends. */
+  private readonly sleeps = new Set<{ timer: TimerHandle; wake: () => void }>();
   /** The one snapshot event per run. */
   onSnapshot: ((s: ReconcileSnapshot) => void) | null = null;
 
@@ -168,11 +170,18 @@ export class Reconciler {
     this.retryTimer = null;
   }
 
+  /** No timer survives and no snapshot is delivered after this (a run in progress ends without one). */
   stop(): void {
     this.stopped = true;
     for (const t of [this.periodicTimer, this.retryTimer, ...this.delayed]) if (t !== null) this.clock.clearTimeout(t);
     this.periodicTimer = this.retryTimer = null;
     this.delayed.clear();
+    const sleeps = [...this.sleeps];
+    this.sleeps.clear();
+    for (const s of sleeps) {
+      this.clock.clearTimeout(s.timer);
+      s.wake();
+    }
   }
 
   /** Asks for a run after `delayMs`; runs never overlap (one more is queued if one is in progress). */
@@ -203,6 +212,7 @@ export class Reconciler {
     } finally {
       this.running = false;
     }
+    if (this.stopped) return snap;
     try {
       this.onSnapshot?.(snap);
     } catch (err) {
@@ -330,7 +340,8 @@ export class Reconciler {
       const ordersShrink = (prev?.orders.length ?? 0) > 0 && got.orders.length === 0;
       if (shrinks || ordersShrink) {
         // One empty answer is not evidence (the venue returns transient empty states): ask again.
-        await new Promise<void>((r) => this.clock.setTimeout(() => r(), this.o.confirmDelayMs));
+        await this.sleep(this.o.confirmDelayMs);
+        if (this.stopped) throw new Error('reconciler stopped');
         const again = await query();
         // The second answer decides: empty twice in a row is accepted, otherwise the non-empty one wins.
         if (shrinks) got = { ...got, ch: again.ch };
@@ -350,6 +361,20 @@ export class Reconciler {
     const res = { account, orders: got.orders };
     this.accepted.set(dex, res);
     return res;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const entry = {
+        timer: null as TimerHandle,
+        wake: () => resolve(),
+      };
+      entry.timer = this.clock.setTimeout(() => {
+        this.sleeps.delete(entry);
+        resolve();
+      }, ms);
+      this.sleeps.add(entry);
+    });
   }
 
   private findOrphans(orders: FrontendOpenOrder[]): FrontendOpenOrder[] {

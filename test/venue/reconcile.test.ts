@@ -9,7 +9,7 @@ import type { ClearinghouseState } from '../../src/protocol/wire.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { httpInfoTransport, InfoClient } from '../../src/venue/info.ts';
 import { type ReconcileSnapshot, Reconciler, type ReconcileSource } from '../../src/venue/reconcile.ts';
-import { makeCloid, TestSigner, until } from './helpers.ts';
+import { ManualClock, makeCloid, TestSigner, until } from './helpers.ts';
 
 describe('reconciliation (hlsim)', () => {
   let sim: SimHandle;
@@ -129,6 +129,32 @@ describe('reconciliation (hlsim)', () => {
     assert.equal(Number(resolved.get(makeCloid('be', 2))?.order?.limitPx), 4000);
     assert.equal(resolved.get(makeCloid('be', 77))?.status, 'notFound');
     assert.equal(resolved.size, 2);
+  });
+
+  test('stop() during a run: no snapshot is delivered afterwards and the confirm-delay timer does not survive', async () => {
+    const clock = new ManualClock();
+    const { rec, snaps } = make({ clock, confirmDelayMs: 500 });
+    await rec.run('manual');
+    assert.equal(snaps.length, 1);
+    // A shrinking answer: the run waits confirmDelayMs on the clock before asking again.
+    faults.emptyNext = 1;
+    const running = rec.run('periodic');
+    await until(() => clock.pending > 0, 'the confirm delay is armed');
+    rec.stop();
+    assert.equal(clock.pending, 0, 'the confirm-delay timer is cleared');
+    const s = await running;
+    assert.equal(s.complete, false, 'the interrupted run is not a complete one');
+    assert.equal(snaps.length, 1, 'nothing delivered after stop()');
+    assert.equal(clock.pending, 0, 'no retry armed');
+    faults.emptyNext = 0;
+
+    // stop() while the queries are in flight: their answers arrive, no snapshot follows.
+    const { rec: rec2, snaps: snaps2 } = make({ clock });
+    const inFlight = rec2.run('manual');
+    rec2.stop();
+    await inFlight;
+    assert.equal(snaps2.length, 0);
+    assert.equal(clock.pending, 0);
   });
 
   test('orphans: our prefix and unknown to the tracker are reported and handed to the cancel callback', async () => {
