@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.ts';
+import { defaultCoreConfig } from '../../core/config.ts';
 import { CoreEngine } from '../../core/engine.ts';
 import type {
   CoreObserver,
@@ -37,6 +38,7 @@ import type { Metrics } from '../../telemetry/metrics.ts';
 import type { PostOutcome, PostResult as VenuePostResult } from '../../venue/posts.ts';
 import type { ReconcileSnapshot as VenueReconcileSnapshot } from '../../venue/reconcile.ts';
 import type { MarketSpec as VenueMarketSpec } from '../../venue/registry.ts';
+import { systemClock } from '../../venue/clock.ts';
 import { VenueClient } from '../../venue/venue-client.ts';
 import { Activity, type RunSummary } from './activity.ts';
 import { followUpRow } from './follow-ups.ts';
@@ -262,9 +264,13 @@ export class Bot {
     }
 
     this.engine = new CoreEngine({
-      config: toCoreConfig(cfg),
+      // The core's defaults under the mapped TOML values: a core field the configuration does not expose (yet)
+      // keeps its documented default instead of arriving undefined.
+      config: { ...defaultCoreConfig, ...toCoreConfig(cfg) },
       markets: opts.markets.map((m) => ({ coin: m.name, assetId: m.assetId, szDecimals: m.szDecimals, maxLeverage: m.maxLeverage, halted: m.isDelisted })),
-      clock: Date.now,
+      // The venue's clock (epoch ms, monotonic, sub-ms): reconciliation's requestedAt is read on it, and the
+      // core compares it with its own event times.
+      clock: () => systemClock.now(),
       sink: this.sink ?? observeOnlySink,
       observer: this.observer(),
       cloidPrefix: CLOID_PREFIX,
@@ -500,7 +506,11 @@ export class Bot {
       }
     }
     const snap: CoreReconcileSnapshot = {
-      venueTimeMs: Date.now(),
+      // The venue layer's DexAccount carries no clearinghouseState.time: the arrival time stands in for it.
+      venueTimeMs: s.at,
+      // Read on the same clock as the core's, just before the run's first query (the core defers corrections
+      // of markets that changed at or after it).
+      requestedAtMs: s.requestedAt,
       positions,
       openOrders: s.openOrders.map((o) => ({ coin: o.coin, oid: o.oid, cloid: o.cloid })),
     };
