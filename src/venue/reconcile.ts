@@ -39,6 +39,9 @@ export interface ReconcileSnapshot {
   /** Connection session the run started under. */
   session: number;
   reason: 'connect' | 'periodic' | 'manual' | 'retry';
+  /** Clock time just before the run's first query was sent: the snapshot reflects the venue at or after it. */
+  requestedAt: number;
+  /** Clock time when every answer was in. */
   at: number;
   /** Every query answered (and every shrinking empty answer confirmed). Readiness requires it. */
   complete: boolean;
@@ -243,6 +246,7 @@ export class Reconciler {
 
   private async collect(reason: ReconcileSnapshot['reason'], session: number): Promise<ReconcileSnapshot> {
     const user = this.o.user;
+    const requestedAt = this.clock.now();
     const failures: string[] = [];
     const dexes = this.o.dexes();
     const fillsSince =
@@ -308,6 +312,7 @@ export class Reconciler {
       seq: ++this.seq,
       session,
       reason,
+      requestedAt,
       at: this.clock.now(),
       complete: failures.length === 0,
       accounts,

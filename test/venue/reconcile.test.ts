@@ -60,9 +60,11 @@ describe('reconciliation (hlsim)', () => {
 
   test('positions, open orders and fills of every traded dex in one snapshot', async () => {
     const { rec } = make();
+    const before = Date.now();
     const s = await rec.run('manual');
     rec.stop();
     assert.ok(s.complete, s.failures.join());
+    assert.ok(s.requestedAt >= before - 5 && s.requestedAt <= s.at, 'requestedAt: when the queries went out');
     assert.equal(goldSize(s), '0.1');
     assert.equal(s.openOrders.length, 3);
     assert.equal(s.newFills.length, 1);
