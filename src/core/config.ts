@@ -76,6 +76,14 @@ export interface MarketTuning {
   minHoldingMs: number;
   /** Exit immediately (bypassing min holding) when PnL at the exit touch ≥ this, bps (0 disables). */
   quickProfitBps: number;
+  /** Edge evaporation (incident #52): exit once the entry-side edge that remains (long: buy edge, short:
+   * sell edge, measured like the detector's: relative to the basis or raw) has fallen to this or below,
+   * bps — the makers caught up, nothing is left to wait for. Bypasses minHoldingMs. */
+  edgeEvaporationExit: boolean;
+  /** The remaining-edge level at or below which the edge counts as evaporated, bps. */
+  edgeEvaporationBps: number;
+  /** Minimum holding time before an edge-evaporation exit, ms (its own, shorter than minHoldingMs). */
+  edgeEvaporationMinHoldingMs: number;
   /** Time stop: flatten after holding this long, ms (0 disables). */
   timeStopMs: number;
   /** Oracle reversal: flatten when the oracle moved against the position by ≥ this since entry, bps (0 disables). */
@@ -97,6 +105,14 @@ export interface CoreConfig extends MarketTuning {
   actionBudgetOrders: number;
   /** … per this window, ms. */
   actionBudgetWindowMs: number;
+  /** Correlation cooldown (incident #41: correlated losses when several markets entered and closed
+   * together): after this many position closes (round trips ended, any market) within
+   * correlationCooldownWindowMs, entries on every market pause for correlationCooldownMs. 0 disables. */
+  correlationCooldownCloses: number;
+  /** Window in which the closes are counted, ms. */
+  correlationCooldownWindowMs: number;
+  /** Length of the pause, ms. */
+  correlationCooldownMs: number;
   /** Blackout windows, UTC; entries blocked inside. */
   blackoutWindowsUtc: BlackoutWindow[];
 
@@ -171,6 +187,9 @@ export const defaultMarketTuning: MarketTuning = {
   exitThresholdBps: 5,
   minHoldingMs: 300,
   quickProfitBps: 0,
+  edgeEvaporationExit: true,
+  edgeEvaporationBps: 2,
+  edgeEvaporationMinHoldingMs: 500,
   timeStopMs: 5000,
   oracleReversalBps: 15,
   exitSlippageBps: 30,
@@ -184,6 +203,9 @@ export const defaultCoreConfig: CoreConfig = {
   maxConcurrentPositions: 5,
   actionBudgetOrders: 20,
   actionBudgetWindowMs: 1000,
+  correlationCooldownCloses: 3,
+  correlationCooldownWindowMs: 30_000,
+  correlationCooldownMs: 120_000,
   blackoutWindowsUtc: [],
 
   exitPollIntervalMs: 200,
@@ -252,6 +274,10 @@ export function validateCoreConfig(config: CoreConfig, venueMinNotionalUsd = 10)
   for (const coin of Object.keys(config.markets)) check(coin, resolveMarketTuning(config, coin));
   if (config.maxTotalNotionalUsd < config.minOrderNotionalUsd) errors.push('maxTotalNotionalUsd < minOrderNotionalUsd');
   if (config.maxConcurrentPositions < 1) errors.push('maxConcurrentPositions must be ≥ 1');
+  if (!(Number.isInteger(config.correlationCooldownCloses) && config.correlationCooldownCloses >= 0)) errors.push('correlationCooldownCloses must be an integer ≥ 0');
+  if (config.correlationCooldownCloses > 0 && !(config.correlationCooldownWindowMs > 0 && config.correlationCooldownMs >= 0)) {
+    errors.push('correlationCooldownWindowMs must be positive and correlationCooldownMs ≥ 0');
+  }
   if (config.exitPollIntervalMs <= 0) errors.push('exitPollIntervalMs must be positive');
   // a flatten timeout at or below the post timeout never fires on its own (the order is not unknown yet)
   if (!(config.flattenTimeoutMs >= config.postTimeoutMs + config.unknownRequeryMs)) {

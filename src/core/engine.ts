@@ -10,7 +10,7 @@ import type { Cloid, OrderResponseStatus, OrderWire, UserFill, WsOrderUpdate } f
 import { CloidGenerator, formatPrice, formatSize, orderWire } from '../protocol/index.ts';
 import { type CoreConfig, defaultCoreConfig, type MarketTuning, resolveMarketTuning, validateCoreConfig } from './config.ts';
 import { detectorGates, fairPx, modeEdgeBps, rawEdgeBps, thresholdBps } from './detector.ts';
-import { ActionBudget, checkEntryGates, type ExecutorEnv } from './executor.ts';
+import { ActionBudget, CorrelationCooldown, checkEntryGates, type ExecutorEnv } from './executor.ts';
 import { type ExitReason, exitReason, type PositionView } from './exits.ts';
 import { HardStop } from './hard-stop.ts';
 import { type CompiledWindows, compileBlackouts, marketGates } from './market-gates.ts';
@@ -177,6 +177,7 @@ export class CoreEngine {
   private readonly hardStop = new HardStop();
   private readonly risk: RiskMonitor;
   private readonly budget: ActionBudget;
+  private readonly cooldown: CorrelationCooldown;
   private readonly blackouts: CompiledWindows;
   private readonly env: ExecutorEnv;
   private readonly inflight = new Map<number, InflightBatch>();
@@ -225,12 +226,14 @@ export class CoreEngine {
     this.cloids = new CloidGenerator({ prefix: opts.cloidPrefix ?? '', start: opts.cloidStart });
     this.risk = new RiskMonitor(this.config);
     this.budget = new ActionBudget(this.config.actionBudgetOrders, this.config.actionBudgetWindowMs);
+    this.cooldown = new CorrelationCooldown(this.config.correlationCooldownCloses, this.config.correlationCooldownWindowMs, this.config.correlationCooldownMs);
     this.blackouts = compileBlackouts(this.config.blackoutWindowsUtc);
     this.tracker = new OrderTracker({
       onOrder: (e) => this.observer.onOrder?.(e),
       onTerminal: (o, from) => this.onOrderTerminal(o, from),
       onFill: (f, o) => this.onFillApplied(f.px, f.side, o),
       onRoundTrip: (rt) => {
+        this.cooldown.onClose(this.now);
         this.observer.onRoundTrip?.(rt);
         const why = this.risk.onRoundTrip(rt.pnlUsd);
         if (why !== null) this.latchHardStop(why);
@@ -275,6 +278,7 @@ export class CoreEngine {
       tracker: this.tracker,
       markets: this.states,
       budget: this.budget,
+      cooldown: this.cooldown,
       flattening: (coin) => {
         const m = self.mk.get(coin);
         return m !== undefined && (m.exit !== null || m.book.flattenClaim !== null);

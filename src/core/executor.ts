@@ -1,6 +1,7 @@
 // Entry gates, in the order of the seed documents, each with its own reason:
-//   HardStop → ReadyTrading → MaxPositionPerMarket → MaxPositionTotal → MaxConcurrentPositions →
-//   FlattenInProgress → HasPosition → PendingOrder → ActionBudget.
+//   HardStop → CorrelationCooldown → ReadyTrading → MaxPositionPerMarket → MaxPositionTotal →
+//   MaxConcurrentPositions → FlattenInProgress → HasPosition → PendingOrder → ActionBudget.
+// CorrelationCooldown (incident #41) sits where the original had it (gate 1c, right after the hard stop).
 // Notional is valued at each market's mark and includes pending entry orders (reduce-only excluded); a
 // missing mark fails closed (incident #11). Only entries pass here: reduce-only orders and cancels never do.
 // The check and the pending mark happen in one synchronous turn (no await between them: design principle
@@ -12,6 +13,7 @@ import type { GateVerdict } from './types.ts';
 
 export const ENTRY_GATE_ORDER = [
   'HardStop',
+  'CorrelationCooldown',
   'ReadyTrading',
   'MaxPositionPerMarket',
   'MaxPositionTotal',
@@ -56,6 +58,42 @@ export class ActionBudget {
   }
 }
 
+/**
+ * Incident #41 (correlated losses: several markets entered and closed together at the US pre-open): after
+ * `closes` position closes within `windowMs`, across all markets, entries pause for `pauseMs`. The closes
+ * are forgotten when the pause starts (the original's behaviour). closes = 0 disables.
+ */
+export class CorrelationCooldown {
+  private times: number[] = [];
+  /** Entries are blocked while now < untilMs. */
+  untilMs = Number.NEGATIVE_INFINITY;
+  private readonly closes: number;
+  private readonly windowMs: number;
+  private readonly pauseMs: number;
+
+  constructor(closes: number, windowMs: number, pauseMs: number) {
+    this.closes = closes;
+    this.windowMs = windowMs;
+    this.pauseMs = pauseMs;
+  }
+
+  onClose(nowMs: number): void {
+    if (this.closes <= 0) return;
+    this.times.push(nowMs);
+    let i = 0;
+    while (i < this.times.length && nowMs - (this.times[i] as number) >= this.windowMs) i++;
+    if (i > 0) this.times = this.times.slice(i);
+    if (this.times.length >= this.closes) {
+      this.untilMs = nowMs + this.pauseMs;
+      this.times = [];
+    }
+  }
+
+  active(nowMs: number): boolean {
+    return nowMs < this.untilMs;
+  }
+}
+
 export interface ExecutorEnv {
   config: CoreConfig;
   hardStopLatched: boolean;
@@ -63,6 +101,7 @@ export interface ExecutorEnv {
   tracker: OrderTracker;
   markets: ReadonlyMap<string, MarketState>;
   budget: ActionBudget;
+  cooldown: CorrelationCooldown;
   /** True while an exit intent or flatten claim exists for the market. */
   flattening(coin: string): boolean;
 }
@@ -82,6 +121,8 @@ export function checkEntryGates(env: ExecutorEnv, coin: string, t: MarketTuning,
   };
   if (env.hardStopLatched) return fail('HardStop');
   pass('HardStop');
+  if (env.cooldown.active(nowMs)) return fail('CorrelationCooldown', env.cooldown.untilMs - nowMs, env.config.correlationCooldownMs);
+  pass('CorrelationCooldown');
   if (!env.ready) return fail('ReadyTrading');
   pass('ReadyTrading');
 

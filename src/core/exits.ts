@@ -2,10 +2,10 @@
 // position (the event-driven ExitWatcher of the seeds) and on every timer (the polling backup). Both paths
 // share the tracker's single flatten claim, so they can never double-send (L1, L2, incidents #30, #35).
 import type { MarketTuning } from './config.ts';
-import { fairPx } from './detector.ts';
+import { fairPx, modeEdgeBps } from './detector.ts';
 import type { MarketState } from './market-state.ts';
 
-export type ExitReason = 'hardStop' | 'timeStop' | 'oracleReversal' | 'quickProfit' | 'markRegression';
+export type ExitReason = 'hardStop' | 'timeStop' | 'oracleReversal' | 'quickProfit' | 'edgeEvaporation' | 'markRegression';
 
 export interface PositionView {
   /** Signed size. */
@@ -17,9 +17,12 @@ export interface PositionView {
 }
 
 /**
- * The exit reason for a position now, or null. Order: time stop, oracle reversal, quick profit (bypasses
- * min holding: incident #52), then mark regression after the minimum holding time: a long exits when the
- * bid is back within exitThresholdBps of the fair price (bid ≥ fair × (1 − th)), a short when ask ≤ fair × (1 + th).
+ * The exit reason for a position now, or null. Order: time stop, oracle reversal, quick profit and edge
+ * evaporation (both bypass min holding: incident #52, the edge decays in 1–3 s), then mark regression after
+ * the minimum holding time: a long exits when the bid is back within exitThresholdBps of the fair price
+ * (bid ≥ fair × (1 − th)), a short when ask ≤ fair × (1 + th). Edge evaporation looks at the ENTRY side:
+ * a long's remaining buy edge (fair − ask), a short's remaining sell edge (bid − fair), as the detector
+ * measures them; once it is ≤ edgeEvaporationBps the makers have caught up.
  */
 export function exitReason(p: PositionView, m: MarketState, t: MarketTuning, nowMs: number): ExitReason | null {
   if (p.size === 0) return null;
@@ -35,6 +38,10 @@ export function exitReason(p: PositionView, m: MarketState, t: MarketTuning, now
   if (t.quickProfitBps > 0 && p.avgEntryPx > 0) {
     const pnlBps = ((exitTouch - p.avgEntryPx) / p.avgEntryPx) * 1e4 * (long ? 1 : -1);
     if (pnlBps >= t.quickProfitBps) return 'quickProfit';
+  }
+  if (t.edgeEvaporationExit && held >= t.edgeEvaporationMinHoldingMs) {
+    const left = modeEdgeBps(m, long ? 'buy' : 'sell', t); // NaN (cold basis, no ctx) never fires
+    if (left <= t.edgeEvaporationBps) return 'edgeEvaporation';
   }
   if (held < t.minHoldingMs || !m.hasCtx) return null;
   const fair = fairPx(m, t);

@@ -51,6 +51,8 @@ export function marketGates(
   v('BboAge', t.maxBboAgeMs === 0 || bboAge <= t.maxBboAgeMs, bboAge, t.maxBboAgeMs);
   const ctxAge = nowMs - m.ctxLocalMs;
   v('CtxAge', t.maxCtxAgeMs === 0 || ctxAge <= t.maxCtxAgeMs, ctxAge, t.maxCtxAgeMs);
+  // L7: the original's TimeRegression was inert (never given a time); here every bbo's venue time is used
+  v('TimeRegression', !m.bboTimeRegressed, m.bboVenueMs, m.maxBboVenueMs);
 
   const spread = m.spreadBps();
   const ewma = m.spreadEwma.value;

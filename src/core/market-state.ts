@@ -51,6 +51,10 @@ export class MarketState {
   bboVenueMs = 0;
   bboLocalMs = 0;
   hasBbo = false;
+  /** Newest bbo venue time seen; a bbo older than it came out of order (a lagging feed). */
+  maxBboVenueMs = 0;
+  /** The current book is older (venue time) than one already seen: the TimeRegression gate blocks. */
+  bboTimeRegressed = false;
 
   oraclePx = 0;
   markPx = 0;
@@ -92,6 +96,11 @@ export class MarketState {
     this.askSz = askSz;
     this.bboVenueMs = venueMs;
     this.bboLocalMs = nowMs;
+    if (venueMs > 0) {
+      // 0 = the venue time is not known: nothing to compare
+      this.bboTimeRegressed = venueMs < this.maxBboVenueMs;
+      if (!this.bboTimeRegressed) this.maxBboVenueMs = venueMs;
+    }
     this.hasBbo = bidPx > 0 && askPx > 0 && askPx >= bidPx;
     if (this.hasBbo) {
       this.spreadEwma.update(this.spreadBps(), nowMs);

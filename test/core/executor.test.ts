@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CoreConfig } from '../../src/core/config.ts';
 import type { Cloid } from '../../src/protocol/index.ts';
-import { ActionBudget, checkEntryGates, ENTRY_GATE_ORDER } from '../../src/core/executor.ts';
+import { ActionBudget, CorrelationCooldown, checkEntryGates, ENTRY_GATE_ORDER } from '../../src/core/executor.ts';
 import { MarketState } from '../../src/core/market-state.ts';
 import { OrderTracker } from '../../src/core/tracker.ts';
 import type { GateVerdict } from '../../src/core/types.ts';
-import { fill, GOLD, oracleJump, ready, type Rig, rig, SILVER, T0, testConfig, warm } from './helpers.ts';
+import { fill, GOLD, oracleJump, ready, type Rig, rig, SILVER, T0, TSLA, testConfig, warm } from './helpers.ts';
 
 /** Warm SILVER (and GOLD's mark), jump the oracle, and show a stale ask 50 ms later. Returns the last record. */
 function signal(r: Rig, opts: { ready?: boolean } = {}) {
@@ -48,7 +48,9 @@ test('gate precedence follows ENTRY_GATE_ORDER: with every gate failing, each fi
   );
   const budget = new ActionBudget(1, 1000);
   budget.spend(T0);
-  const failing = { hardStop: true, ready: true, perMarket: true, total: true, concurrent: true, flattening: true, position: true, pending: true, budget: true };
+  const cooldown = new CorrelationCooldown(1, 30_000, 120_000);
+  cooldown.onClose(T0);
+  const failing = { hardStop: true, cooldown: true, ready: true, perMarket: true, total: true, concurrent: true, flattening: true, position: true, pending: true, budget: true };
   const reasons: (string | null)[] = [];
   for (let step = 0; step <= ENTRY_GATE_ORDER.length; step++) {
     const config = testConfig({ maxPositionNotionalUsd: 100, maxTotalNotionalUsd: failing.total ? 35 : 1000, maxConcurrentPositions: failing.concurrent ? 1 : 5 });
@@ -59,6 +61,7 @@ test('gate precedence follows ENTRY_GATE_ORDER: with every gate failing, each fi
       tracker,
       markets,
       budget: failing.budget ? budget : new ActionBudget(1, 1000),
+      cooldown: failing.cooldown ? cooldown : new CorrelationCooldown(0, 1, 0),
       flattening: () => failing.flattening,
     };
     // per market: position $10 + pending $1 + new order; 1 unit ($100) is over the $100 limit, 0.1 is not
@@ -148,7 +151,7 @@ test('gate 5 MaxConcurrentPositions', () => {
 });
 
 test('gate 7 HasPosition: one position per market, no pyramiding', () => {
-  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0 });
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0, edgeEvaporationExit: false });
   ready(r);
   r.engine.onUserFills([fill(SILVER.coin, 'B', 100, 0.2)], false);
   assert.equal(signal(r)?.reason, 'HasPosition');
@@ -219,4 +222,46 @@ test('reduce-only orders never pass the entry gates: exits flow while not ready 
   assert.equal(exits.length, 1);
   assert.equal(exits[0]?.wire.b, false);
   assert.equal(exits[0]?.wire.s, '0.2');
+});
+
+test('incident #41: after 3 closes within 30 s across markets, entries pause for 120 s (correlation cooldown, default on)', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0, edgeEvaporationExit: false });
+  assert.deepEqual([r.engine.config.correlationCooldownCloses, r.engine.config.correlationCooldownWindowMs, r.engine.config.correlationCooldownMs], [3, 30_000, 120_000]);
+  ready(r);
+  // three round trips closed within 30 s on two other markets (e.g. the US pre-open)
+  const roundTrip = (coin: string, px: number, sz: number) => r.engine.onUserFills([fill(coin, 'B', px, sz), fill(coin, 'A', px, sz)], false);
+  roundTrip(GOLD.coin, 2000, 0.01);
+  r.clock.advance(10_000);
+  roundTrip(TSLA.coin, 300, 0.1);
+  r.clock.advance(10_000);
+  roundTrip(GOLD.coin, 2000, 0.01);
+  assert.equal(r.rec.roundTrips.length, 3);
+  const rec = signal(r); // 12 s of warm-up, then the oracle jump: still inside the 120 s pause
+  assert.equal(rec?.reason, 'CorrelationCooldown');
+  const v = rec?.gates.find((g) => g.gate === 'CorrelationCooldown');
+  assert.ok(v !== undefined && v.pass === false && v.value !== undefined && v.value > 100_000 && v.value <= 120_000, JSON.stringify(v));
+  assert.equal(r.sink.orders.length, 0);
+  // the pause ends 120 s after the third close
+  r.clock.advance(120_000 - 12_050);
+  r.engine.onAssetCtx(SILVER.coin, 102, 102, 1000, r.clock.t);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 100.5, 200, 100.6, 200, r.clock.t);
+  assert.equal(r.rec.signals.at(-1)?.reason, 'ok');
+});
+
+test('incident #41: closes spread wider than the window, or fewer than 3, never pause entries', () => {
+  const c = new CorrelationCooldown(3, 30_000, 120_000);
+  c.onClose(0);
+  c.onClose(20_000);
+  c.onClose(30_000); // the first is out of the window by now
+  assert.equal(c.active(30_001), false);
+  c.onClose(49_999); // 20 000, 30 000, 49 999: three within 30 s
+  assert.equal(c.active(50_000), true);
+  assert.equal(c.active(49_999 + 120_000), false);
+  c.onClose(200_000); // the count restarted when the pause began
+  c.onClose(200_001);
+  assert.equal(c.active(200_002), false);
+  const off = new CorrelationCooldown(0, 30_000, 120_000);
+  for (let i = 0; i < 10; i++) off.onClose(i);
+  assert.equal(off.active(10), false);
 });

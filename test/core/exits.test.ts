@@ -15,7 +15,7 @@ function market(oracle: number, bid: number, ask: number): MarketState {
 }
 
 test('exitReason: mark regression after the minimum holding time (long and short)', () => {
-  const t = tuning({ exitThresholdBps: 5, minHoldingMs: 300, timeStopMs: 0, oracleReversalBps: 0 });
+  const t = tuning({ exitThresholdBps: 5, minHoldingMs: 300, timeStopMs: 0, oracleReversalBps: 0, edgeEvaporationExit: false });
   const long = { size: 1, avgEntryPx: 100, openedAtMs: T0, entryOraclePx: 101 };
   const m = market(101, 100.96, 101.0); // bid within 5 bps of the oracle (101 × 0.9995 = 100.9495)
   assert.equal(exitReason(long, m, t, T0 + 299), null, 'min holding');
@@ -229,4 +229,28 @@ test('defect 2: with the default timeouts the flatten timeout is live: an unknow
   assert.ok(queriesAtRetry >= 2, `status asked ${queriesAtRetry} times before the retry`);
   assert.deepEqual(validateCoreConfig({ ...defaultCoreConfig, postTimeoutMs: 5000, flattenTimeoutMs: 3000 }).filter((e) => e.startsWith('flattenTimeoutMs')).length, 1);
   assert.deepEqual(validateCoreConfig(defaultCoreConfig), []);
+});
+
+test('incident #52: edge evaporation — exit once the makers caught up (remaining entry-side edge ≤ threshold), before min holding', () => {
+  const t = tuning({ exitThresholdBps: 5, minHoldingMs: 5000, timeStopMs: 0, oracleReversalBps: 0, edgeEvaporationExit: true, edgeEvaporationBps: 2, edgeEvaporationMinHoldingMs: 500 });
+  const long = { size: 1, avgEntryPx: 100.5, openedAtMs: T0, entryOraclePx: 101 };
+  const caughtUp = market(101, 100.8, 101.0); // ask at the oracle: buy edge 0; bid still 20 bps under (no regression)
+  assert.equal(exitReason(long, caughtUp, t, T0 + 499), null, 'its own minimum holding time');
+  assert.equal(exitReason(long, caughtUp, t, T0 + 500), 'edgeEvaporation', 'long before minHoldingMs (5 s)');
+  assert.equal(exitReason(long, market(101, 100.8, 100.9), t, T0 + 1000), null, 'ask 10 bps under the oracle: edge left');
+  const short = { size: -1, avgEntryPx: 101.5, openedAtMs: T0, entryOraclePx: 101 };
+  assert.equal(exitReason(short, market(101, 101.0, 101.2), t, T0 + 600), 'edgeEvaporation', 'bid back at the oracle');
+  assert.equal(exitReason(short, market(101, 101.1, 101.2), t, T0 + 600), null);
+  assert.equal(exitReason(long, caughtUp, { ...t, edgeEvaporationExit: false }, T0 + 600), null, 'can be switched off');
+});
+
+test('incident #52: edge evaporation end to end — the bbo that shows the makers caught up sends the exit', () => {
+  const { r } = longPosition({ minHoldingMs: 5000, exitThresholdBps: 0 }); // long at 100.02 after the oracle went 100 → 101
+  r.clock.advance(300);
+  r.engine.onBbo(SILVER.coin, 100.7, 200, 101.0, 200, r.clock.t); // caught up on the ask, but held < 500 ms
+  assert.equal(exitOrders(r).length, 0);
+  r.clock.advance(250);
+  r.engine.onBbo(SILVER.coin, 100.7, 200, 101.0, 201, r.clock.t);
+  assert.equal(exitOrders(r).length, 1);
+  assert.equal(r.rec.exits[0]?.reason, 'edgeEvaporation');
 });

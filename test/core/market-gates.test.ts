@@ -30,7 +30,7 @@ test('all market gates pass on a calm, fresh market', () => {
   assert.equal(r.mult, 1);
   assert.deepEqual(
     r.out.map((v) => v.gate),
-    ['MarketEnabled', 'FeedHealthy', 'TradingHalt', 'ParamChange', 'BboAge', 'CtxAge', 'SpreadShock', 'MarkMidDivergence', 'Blackout', 'MinBookNotional'],
+    ['MarketEnabled', 'FeedHealthy', 'TradingHalt', 'ParamChange', 'BboAge', 'CtxAge', 'TimeRegression', 'SpreadShock', 'MarkMidDivergence', 'Blackout', 'MinBookNotional'],
   );
 });
 
@@ -62,7 +62,7 @@ test('spread shock against the market\'s own spread EWMA: reduce band then block
   assert.equal(r.first, 'SpreadShock');
 });
 
-test('mark–mid divergence, OI-cap proximity, halt, param change, health, enabled', () => {
+test('latent defect L7: mark–mid divergence, OI-cap proximity, halt, param change, health and enabled all really block', () => {
   const m = calm();
   m.onCtx(100, 104, 10, 0, T0 + 60_001); // mark 4% from mid
   assert.equal(gate(m, tuning({ maxMarkMidDivergenceBps: 300 }), T0 + 60_001).first, 'MarkMidDivergence');
@@ -123,7 +123,7 @@ test('incident #41: entries inside a blackout window are blocked (pre-open 14:25
   assert.equal(r.rec.signals.at(-1)?.reason, 'Blackout');
 });
 
-test('parameter change blocks entries until the operator accepts it', () => {
+test('latent defect L7: a parameter change blocks entries until the operator accepts it', () => {
   const r = rig();
   ready(r);
   warm(r, SILVER.coin, 100);
@@ -145,4 +145,17 @@ test('incident #33: config validation rejects caps below the exchange minimum', 
   assert.ok(bad.some((e) => e.includes('maxOrderNotionalUsd')));
   assert.ok(validateCoreConfig({ ...defaultCoreConfig, minOrderNotionalUsd: 5 }).length > 0);
   assert.ok(validateCoreConfig({ ...defaultCoreConfig, markets: { 'xyz:A': { maxPositionNotionalUsd: 3 } } }).some((e) => e.includes('xyz:A')));
+});
+
+test('latent defect L7: TimeRegression — a bbo older (venue time) than one already seen blocks until a newer one', () => {
+  const m = calm(); // bbo venue times 0…60 000
+  assert.equal(gate(m, tuning(), T0 + 60_000).first, null);
+  m.onBbo(99.99, 100, 100.01, 100, 59_000, T0 + 60_010); // out of order: a lagging connection's frame
+  const r = gate(m, tuning(), T0 + 60_010);
+  assert.equal(r.first, 'TimeRegression');
+  assert.deepEqual(r.out.find((v) => v.gate === 'TimeRegression'), { gate: 'TimeRegression', pass: false, value: 59_000, limit: 60_000 });
+  m.onBbo(99.99, 100, 100.01, 100, 60_000, T0 + 60_020); // same time as the newest: not a regression
+  assert.equal(gate(m, tuning(), T0 + 60_020).first, null);
+  m.onBbo(99.99, 100, 100.01, 100, 0, T0 + 60_030); // venue time unknown: nothing to compare
+  assert.equal(gate(m, tuning(), T0 + 60_030).first, null);
 });

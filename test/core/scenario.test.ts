@@ -84,7 +84,7 @@ test('oracle jumps with lagging makers: entries on the jump, exits on regression
   assert.ok(r.rec.roundTrips.length >= 5, `${r.rec.roundTrips.length} round trips`);
   assert.deepEqual(r.engine.positions(), []);
   for (const rt of r.rec.roundTrips) {
-    assert.ok(rt.exitReason === 'markRegression' || rt.exitReason === 'timeStop' || rt.exitReason === 'oracleReversal', rt.exitReason);
+    assert.ok(['markRegression', 'edgeEvaporation', 'timeStop', 'oracleReversal'].includes(rt.exitReason), rt.exitReason);
     assert.ok(rt.signalledEdgeBps !== null && rt.signalledEdgeBps >= 22);
     assert.ok(rt.exitTimeMs - rt.entryTimeMs <= 5200, 'held at most about the time stop');
   }
