@@ -152,6 +152,8 @@ export interface CoreCounters {
   nonBenignRejections: number;
   fillsApplied: number;
   fillsDuplicate: number;
+  /** Fills of orders that are not ours (L14): applied to the position, labelled 'external'. */
+  externalFills: number;
   reconcileAdjustments: number;
   reconcileDeferred: number;
   reconcileEmptyIgnored: number;
@@ -210,6 +212,7 @@ export class CoreEngine {
     nonBenignRejections: 0,
     fillsApplied: 0,
     fillsDuplicate: 0,
+    externalFills: 0,
     reconcileAdjustments: 0,
     reconcileDeferred: 0,
     reconcileEmptyIgnored: 0,
@@ -231,7 +234,10 @@ export class CoreEngine {
     this.tracker = new OrderTracker({
       onOrder: (e) => this.observer.onOrder?.(e),
       onTerminal: (o, from) => this.onOrderTerminal(o, from),
-      onFill: (f, o) => this.onFillApplied(f.px, f.side, o),
+      onFill: (f, o) => {
+        this.observer.onFill?.(f);
+        this.onFillApplied(f.px, f.side, o);
+      },
       onRoundTrip: (rt) => {
         this.cooldown.onClose(this.now);
         this.observer.onRoundTrip?.(rt);
@@ -844,6 +850,7 @@ export class CoreEngine {
       this.tracker.applyFills(fills, isSnapshot, now);
       this.c.fillsDuplicate = this.tracker.counters.fillsDuplicate;
       this.c.fillsApplied = this.tracker.counters.fillsApplied;
+      this.c.externalFills = this.tracker.counters.externalFills;
     } finally {
       this.end();
     }

@@ -426,7 +426,8 @@ export class OrderTracker {
       this.rememberTid(f.tid);
       const b = this.books.get(f.coin);
       if (b === undefined) continue; // not one of our markets
-      const order = this.find(f.cloid) ?? this.byOid(f.oid) ?? this.awaitingFill(b, f.side === 'B');
+      // a fill with a cloid that is not ours is someone else's (L14): never absorbed into one of our orders
+      const order = this.find(f.cloid) ?? this.byOid(f.oid) ?? (f.cloid == null ? this.awaitingFill(b, f.side === 'B') : undefined);
       if (isSnapshot && order === undefined) {
         this.counters.snapshotFillsIgnored++;
         continue;

@@ -292,3 +292,81 @@ test('a snapshot without a finite requestedAtMs is refused, not guessed', () => 
   assert.deepEqual(r.engine.positions(), []);
   assert.equal(r.engine.counters.reconcileRefused, 1);
 });
+
+test('latent defect L14: an external fill (foreign cloid) is the account\'s risk — counted, gated, exited, labelled external, never absorbed into our order', () => {
+  const r = rig({ timeStopMs: 2000, exitThresholdBps: 0, oracleReversalBps: 0, edgeEvaporationExit: false });
+  const e = enterLong(r);
+  // our IOC filled per the post response; its userFill is still to come (provisional position)
+  r.engine.onPostResult(e.batchId, { kind: 'ok', statuses: [{ filled: { totalSz: String(e.sz), avgPx: '100.02', oid: 1 } }] });
+  assert.equal(r.engine.positions()[0]?.size, e.sz);
+  // someone else's order on the same account, market and side (an operator, another tool)
+  const foreign = '0xffffffffffffffffffffffffffffffff';
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.03, 0.1, { cloid: foreign, oid: 999 })], false);
+  const after = e.sz + 0.1;
+  assert.equal(r.engine.positions()[0]?.size, after, 'added to the position, not swallowed by our pending report');
+  assert.equal(r.rec.fills.at(-1)?.purpose, 'external');
+  assert.equal(r.rec.fills.at(-1)?.cloid, null);
+  assert.equal(r.engine.counters.externalFills, 1);
+  r.engine.onUserFills([fill(SILVER.coin, 'B', 100.02, e.sz, { cloid: e.cloid, oid: 1 })], false); // ours arrives
+  assert.equal(r.engine.positions()[0]?.size, after);
+  assert.equal(r.engine.positions()[0]?.provisionalSize, 0);
+  // gated: no entry on that market while the account holds it
+  r.engine.onAssetCtx(SILVER.coin, 102, 102, 1000, r.clock.t);
+  r.clock.advance(50);
+  r.engine.onBbo(SILVER.coin, 100.5, 200, 100.6, 200, r.clock.t);
+  assert.ok(['MaxPositionPerMarket', 'HasPosition'].includes(r.rec.signals.at(-1)?.reason ?? ''), r.rec.signals.at(-1)?.reason);
+  assert.equal(r.sink.orders.filter((o) => !o.reduceOnly).length, 1);
+  // exited like any position: the time stop flattens all of it
+  r.clock.advance(2000);
+  r.engine.onTimer();
+  const exit = r.sink.orders.filter((o) => o.reduceOnly);
+  assert.equal(exit.length, 1);
+  assert.equal(Number(exit[0]?.wire.s), after);
+});
+
+test('latent defect L14: a foreign fill with no position of ours opens an "external" round trip that the exits close', () => {
+  const r = rig({ timeStopMs: 1000, exitThresholdBps: 0, oracleReversalBps: 0, edgeEvaporationExit: false });
+  r.engine.onConnection(true);
+  r.engine.onAssetCtx(GOLD.coin, 2000, 2000, 1, r.clock.t);
+  r.engine.onBbo(GOLD.coin, 1999, 1, 2001, 1, r.clock.t);
+  r.engine.onUserFills([fill(GOLD.coin, 'A', 2000, 0.01, { cloid: '0x0000000000000000000000000000beef', oid: 5 })], false);
+  r.clock.advance(1000);
+  r.engine.onTimer();
+  const x = r.sink.last()?.orders[0];
+  assert.ok(x?.reduceOnly === true && x.wire.b === true && x.wire.s === '0.01');
+  r.engine.onUserFills([fill(GOLD.coin, 'B', 2001, 0.01, { cloid: x.cloid })], false);
+  assert.deepEqual(r.engine.positions(), []);
+  assert.equal(r.rec.roundTrips[0]?.entryReason, 'external');
+  assert.equal(r.rec.roundTrips[0]?.exitReason, 'timeStop');
+});
+
+test('incident #8: entries filled only through userFills (no post response, no orderUpdate) never pile up pending notional', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0, edgeEvaporationExit: false, correlationCooldownCloses: 0 });
+  const e = enterLong(r);
+  let cloid = e.cloid;
+  const oracle = 101;
+  for (let cycle = 0; cycle < 4; cycle++) {
+    const o = r.sink.orders.find((x) => x.cloid === cloid);
+    assert.ok(o !== undefined);
+    const sz = Number(o.wire.s);
+    // the post response is lost; only the streaming userFill (delivered twice) says it filled
+    const f = fill(SILVER.coin, 'B', 100.02, sz, { cloid });
+    r.engine.onUserFills([f], false);
+    r.engine.onUserFills([f], false);
+    assert.equal(pendingOf(r), null, `cycle ${cycle}: pending released by the fill`);
+    assert.equal(r.engine.positions()[0]?.size, sz);
+    r.engine.onUserFills([fill(SILVER.coin, 'A', 100.02, sz)], false); // closed (outside the strategy)
+    assert.deepEqual(r.engine.positions(), []);
+    // next opportunity: the total the gate sees is just the new order, no ghost of the earlier ones
+    r.engine.onAssetCtx(SILVER.coin, 100, 100, 1000, r.clock.t); // the oracle comes back…
+    r.clock.advance(1000);
+    r.engine.onAssetCtx(SILVER.coin, oracle, oracle, 1000, r.clock.t); // …and jumps again
+    r.clock.advance(50);
+    r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200 + cycle, r.clock.t);
+    const rec = r.rec.signals.at(-1);
+    assert.equal(rec?.reason, 'ok', `cycle ${cycle}`);
+    const total = rec?.gates.find((g) => g.gate === 'MaxPositionTotal')?.value;
+    assert.ok(total !== undefined && Math.abs(total - Number(rec?.size) * oracle) < 1e-9, `cycle ${cycle}: total ${total}`);
+    cloid = rec?.cloid ?? '';
+  }
+});
