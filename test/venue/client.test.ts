@@ -76,13 +76,20 @@ test('outcomes before readiness, and a disconnect drops readiness before anyone 
   const noop = signer.sign({ type: 'noop' });
   assert.equal(client.sendAction(noop).outcome, 'notConnected');
   const states: Array<[boolean, number]> = [];
+  // Connected but not ready, at two moments where that holds by construction: the socket has just opened
+  // (nothing received yet), and the fills snapshot has just arrived (reconciliation not even started).
+  const notReadyOutcomes: string[] = [];
   client.onConnection((ev) => {
+    if (ev === 'open') notReadyOutcomes.push(`open:${client.sendAction(noop).outcome}`);
     if (ev === 'close') states.push([client.readiness.tradingReady || client.readiness.isMarketReady('BTC'), client.posts.inFlight]);
   });
+  const offReadiness = client.onReadiness((_s, cause) => {
+    if (cause === 'fillsSnapshot') notReadyOutcomes.push(`fillsSnapshot:${client.sendAction(noop).outcome}`);
+  });
   client.start();
-  await until(() => client.connection.isOpen, 'open');
-  if (!client.readiness.accountReady) assert.equal(client.sendAction(noop).outcome, 'notReady');
   await until(() => client.readiness.tradingReady, 'ready');
+  offReadiness();
+  assert.deepEqual(notReadyOutcomes, ['open:notReady', 'fillsSnapshot:notReady']);
   assert.equal(client.sendAction(signer.sign({ type: 'noop' })).outcome, 'sent');
   sim.faults.delayPostResponses(1000, 'action');
   assert.equal(client.sendAction(signer.sign({ type: 'noop' })).outcome, 'sent');
