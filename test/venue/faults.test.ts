@@ -266,6 +266,11 @@ describe('venue faults against hlsim', () => {
   test('a fill at hlsim during a server restart is present after reconnect; the restart is survived', async (t) => {
     const r = await rig(t);
     const before = r.sim.exchange.position(r.signer.address, 'xyz:GOLD')?.szi ?? 0;
+    // An order of the bot resting before the restart…
+    const restingBefore = makeCloid(PREFIX, 9001);
+    r.knownCloids.add(restingBefore);
+    assert.equal(r.client.sendAction(restingOrder(r, 'xyz:TSLA', '0.05', restingBefore)).outcome, 'sent');
+    await until(() => r.results.some((p) => p.outcome.type === 'action'), 'resting order placed');
     const session = r.client.readiness.currentSession;
     const restart = r.sim.restart({ downMs: 300 });
     await until(() => !r.client.readiness.isConnected, 'client saw the restart');
@@ -277,6 +282,13 @@ describe('venue faults against hlsim', () => {
       { coin: 'xyz:GOLD', isBuy: true, px: formatPrice(bb.ask!.px * 1.01, 4, 'perp', 'up'), sz: '0.02', tif: 'Ioc', cloid },
     ]);
     assert.ok('filled' in st[0], JSON.stringify(st[0]));
+    // …and one placed at the venue while the bot is away.
+    const restingDuring = makeCloid(PREFIX, 9002);
+    const bid = r.sim.exchange.bestBidAsk('xyz:NVDA').bid!.px;
+    const st2 = r.sim.exchange.internalPlaceOrders(r.signer.address, [
+      { coin: 'xyz:NVDA', isBuy: true, px: formatPrice(bid * 0.9, spec(r.sim, 'xyz:NVDA').szDecimals, 'perp', 'down'), sz: '0.1', tif: 'Gtc', cloid: restingDuring },
+    ]);
+    assert.ok('resting' in st2[0], JSON.stringify(st2[0]));
     await restart;
     await until(() => r.client.readiness.tradingReady && r.client.readiness.currentSession > session, 'ready after restart');
     const missed = [...r.fills.values()].filter((f) => f.cloid === cloid);
@@ -284,6 +296,9 @@ describe('venue faults against hlsim', () => {
     const last = r.snapshots.at(-1)!;
     assert.equal(last.session, r.client.readiness.currentSession);
     assert.deepEqual(snapshotView(last).positions, venueTruth(r).positions);
+    assert.deepEqual(snapshotView(last).orders, venueTruth(r).orders, 'open orders equal hlsim');
+    const openCloids = [...snapshotView(last).orders.values()];
+    assert.ok(openCloids.includes(restingBefore) && openCloids.includes(restingDuring), 'both resting orders known after the restart');
     assert.equal(venueTruth(r).positions.get('xyz:GOLD'), before + 0.02);
     assert.ok(r.client.connection.stats.connectFailures >= 1, 'reconnect attempts failed while the server was down');
     assert.deepEqual(r.readyViolations, []);
