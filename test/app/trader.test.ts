@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { demoConfigToml } from '../../src/app/modes/demo.ts';
-import { globToRegExp } from '../../src/app/modes/session.ts';
 import { installShutdown } from '../../src/app/shutdown.ts';
 import { Activity, formatRunSummary } from '../../src/app/trader/activity.ts';
 import { corePostResult, signalDecision } from '../../src/app/trader/bot.ts';
@@ -231,14 +230,6 @@ describe('shutdown controller', () => {
 });
 
 describe('markets and the demo configuration', () => {
-  it('globs select markets', () => {
-    assert.ok(globToRegExp('xyz:*').test('xyz:GOLD'));
-    assert.ok(!globToRegExp('xyz:*').test('abc:GOLD'));
-    assert.ok(globToRegExp('xyz:GOLD').test('xyz:GOLD'));
-    assert.ok(!globToRegExp('xyz:GOLD').test('xyz:GOLDX'));
-    assert.ok(globToRegExp('*').test('BTC'));
-  });
-
   it('the demo configuration validates and selects the sim profile', () => {
     const cfg = parseConfig(demoConfigToml({ httpUrl: 'http://127.0.0.1:1', master: '0x1111111111111111111111111111111111111111', dataDir: '/tmp/x', dashboardPort: 0, dashboard: true }));
     assert.equal(cfg.profile, 'sim');

@@ -4,6 +4,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, recorderEnabled } from '../config/load.ts';
+import { marketSelection } from '../config/markets.ts';
 import type { AppConfig } from '../config/schema.ts';
 import { createRedactor, type Redactor } from '../config/secrets.ts';
 import { httpInfoTransport, InfoClient } from '../../venue/info.ts';
@@ -16,14 +17,6 @@ import type { DashboardHandle } from '../../telemetry/dashboard/server.ts';
 import { Bot, type NetworkTarget, type ShutdownResult, type StartupReconcileReport } from '../trader/bot.ts';
 import type { RunSummary } from '../trader/activity.ts';
 
-/** Glob ("xyz:*", "*GOLD") → anchored RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-const isGlob = (s: string) => /[*?]/.test(s);
-
 /**
  * The markets a configuration selects at a venue: every exact name in markets.include must resolve (a startup
  * error naming it otherwise, incident #14), patterns add what matches, markets.exclude removes. Asset ids
@@ -31,13 +24,8 @@ const isGlob = (s: string) => /[*?]/.test(s);
  */
 export async function discoverMarkets(cfg: AppConfig, httpUrl: string): Promise<VenueMarketSpec[]> {
   const info = new InfoClient({ http: httpInfoTransport({ httpUrl, timeoutMs: 10_000 }), maxRetries: 2 });
-  const include = cfg.markets.include;
-  const registry = new MarketRegistry(info, {
-    dexes: cfg.markets.dexes,
-    markets: include.filter((m) => !isGlob(m)),
-    marketPatterns: include.filter(isGlob).map(globToRegExp),
-    refreshMs: 0,
-  });
+  const sel = marketSelection(cfg);
+  const registry = new MarketRegistry(info, { dexes: sel.dexes, markets: sel.markets, marketPatterns: sel.marketPatterns, refreshMs: 0 });
   let specs: VenueMarketSpec[];
   try {
     specs = await registry.discover();
@@ -45,8 +33,7 @@ export async function discoverMarkets(cfg: AppConfig, httpUrl: string): Promise<
     if (err instanceof RegistryError) throw new ConfigError(err.unresolved.length > 0 ? 'markets.include' : 'markets.dexes', err.message);
     throw err;
   }
-  const exclude = cfg.markets.exclude.map(globToRegExp);
-  const out = specs.filter((s) => !exclude.some((r) => r.test(s.name))).sort((a, b) => a.assetId - b.assetId);
+  const out = specs.filter((s) => !sel.isExcluded(s.name)).sort((a, b) => a.assetId - b.assetId);
   if (out.length === 0) throw new ConfigError('markets.exclude', 'excludes every market: nothing left to watch');
   return out;
 }
