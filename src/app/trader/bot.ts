@@ -184,7 +184,8 @@ export class Bot {
   private readonly exitTriggerNs = new Map<string, number>();
   private readonly exitReasonByCoin = new Map<string, string>();
   private readonly cloidSignal = new Map<string, string>();
-  private readonly frameCounts = { bbo: 0, activeAssetCtx: 0, other: 0 };
+  private readonly frameCounts = { bbo: 0, activeAssetCtx: 0 };
+  private lastFramesIn = 0;
   private lastBadFrames = 0;
 
   // deferred (post-turn) work
@@ -314,17 +315,14 @@ export class Bot {
       e.onBbo(f.coin, f.hasBid ? f.bidPx : 0, f.hasBid ? f.bidSz : 0, f.hasAsk ? f.askPx : 0, f.hasAsk ? f.askSz : 0, f.time);
       if (!this.frameRecorded) this.latency.frameToDecision.add(nowNs() - this.frameNs, TAG_NONE);
     });
-    v.onAssetCtx((f) => {
+    v.onAssetCtx((f, recvAt) => {
       this.frameCounts.activeAssetCtx++;
-      e.onAssetCtx(f.coin, f.oraclePx, f.markPx, f.openInterest, Date.now());
+      // activeAssetCtx carries no venue time: the local receipt time stands in.
+      e.onAssetCtx(f.coin, f.oraclePx, f.markPx, f.openInterest, recvAt);
       if (!this.frameRecorded) this.latency.frameToDecision.add(nowNs() - this.frameNs, TAG_NONE);
     });
-    v.onOrderUpdates((u) => {
-      this.frameCounts.other++;
-      e.onOrderUpdates(u);
-    });
+    v.onOrderUpdates((u) => e.onOrderUpdates(u));
     v.onUserFills(({ isSnapshot, fills }) => {
-      this.frameCounts.other++;
       e.onUserFills(fills, isSnapshot);
       if (fills.length > 0) this.defer(() => this.recordFills(fills));
     });
@@ -720,10 +718,16 @@ export class Bot {
   /** Gauges, counters batched from the hot path, latency samples into the histograms. */
   publishMetrics(): void {
     const m = this.metrics;
+    const framesIn = this.venue.counters.framesIn;
+    let other = framesIn - this.lastFramesIn;
+    this.lastFramesIn = framesIn;
     for (const [channel, n] of Object.entries(this.frameCounts)) {
       for (let i = 0; i < n; i++) m.countFrame(channel);
+      other -= n;
       this.frameCounts[channel as keyof typeof this.frameCounts] = 0;
     }
+    // user channels, post answers, acks, pongs
+    for (let i = 0; i < other; i++) m.countFrame('other');
     const bad = this.venue.counters.badFrames;
     for (let i = this.lastBadFrames; i < bad; i++) m.countFrameError('parse');
     this.lastBadFrames = bad;
