@@ -304,6 +304,115 @@ describe('cancels', () => {
   });
 });
 
+describe('isolated margin', () => {
+  // 10 bp taker, 0 maker, no HIP-3 multiplier: round numbers. xyz:ISO is isolated-only, 10× max (= default).
+  function isoSetup() {
+    const clock = { t: 1_750_000_000_000 };
+    const ex = new SimExchange({
+      markets: [
+        { name: 'ETH', dex: '', szDecimals: 4, maxLeverage: 25, initialPx: 2000 },
+        { name: 'xyz:ISO', dex: 'xyz', szDecimals: 2, maxLeverage: 10, onlyIsolated: true, initialPx: 100 },
+      ],
+      dexes: ['', 'xyz'],
+      fees: { takerBps: 10, makerBps: 0, hip3Multiplier: 1 },
+      now: () => clock.t,
+    });
+    for (const u of [A, B]) ex.fund(u, 1_000_000, 'xyz');
+    return ex;
+  }
+  type Ch = {
+    marginSummary: { totalRawUsd: string; totalMarginUsed: string };
+    crossMarginSummary: { totalRawUsd: string; totalMarginUsed: string };
+    assetPositions: { position: { szi: string; leverage: unknown; marginUsed: string } }[];
+  };
+  const chOf = (ex: SimExchange, u: string) => ex.handleInfo({ type: 'clearinghouseState', user: u, dex: 'xyz' }).body as Ch;
+
+  it('margin = notional / leverage moves from the cross balance at entry; a partial close keeps its share and releases the rest with PnL and fees; a full close releases everything', () => {
+    const ex = isoSetup();
+    ex.internalPlaceOrders(B, [gtc('xyz:ISO', false, '100', '1')]);
+    // A buys 1 at 100: notional 100, fee 0.1, margin 10 (10×).
+    ex.internalPlaceOrders(A, [{ ...gtc('xyz:ISO', true, '100', '1'), tif: 'Ioc' }]);
+    ex.internalPlaceOrders(B, [gtc('xyz:ISO', true, '110', '1')]);
+    let a = chOf(ex, A);
+    assert.deepEqual(a.assetPositions[0].position.leverage, { type: 'isolated', value: 10, rawUsd: '-90.1' });
+    assert.equal(a.crossMarginSummary.totalRawUsd, '999990.0');
+    assert.equal(a.marginSummary.totalRawUsd, '999899.9');
+    assert.equal(a.assetPositions[0].position.marginUsed, '9.9', 'equity = rawUsd + szi × mark 100');
+    assert.equal(a.crossMarginSummary.totalMarginUsed, '0.0');
+    // The maker's short is isolated too: margin 10 in, +100 for the sale.
+    assert.deepEqual(chOf(ex, B).assetPositions[0].position.leverage, { type: 'isolated', value: 10, rawUsd: '110.0' });
+
+    // A sells 0.5 at 110: keeps half its entry equity (9.9 / 2), releases margin 5 + PnL 5 − fees (0.05 + 0.055).
+    ex.internalPlaceOrders(A, [{ ...gtc('xyz:ISO', false, '110', '0.5'), tif: 'Ioc' }]);
+    a = chOf(ex, A);
+    assert.equal(a.assetPositions[0].position.szi, '0.5');
+    assert.deepEqual(a.assetPositions[0].position.leverage, { type: 'isolated', value: 10, rawUsd: '-45.05' });
+    assert.equal(a.crossMarginSummary.totalRawUsd, '999999.895');
+    // The maker bought 0.5 back at 110: its released share (margin 5) pays its loss (−5): nothing returns.
+    const b = chOf(ex, B);
+    assert.deepEqual(b.assetPositions[0].position.leverage, { type: 'isolated', value: 10, rawUsd: '55.0' });
+    assert.equal(b.crossMarginSummary.totalRawUsd, '999990.0');
+
+    // Lowering the leverage of the open isolated position needs equity 50 / 5 = 10 > 4.95 (venue-observed string).
+    assert.deepEqual(ex.internalUpdateLeverage(A, 'xyz:ISO', false, 5), { status: 'err', response: err.isolatedLeverageDecrease() });
+    assert.deepEqual(ex.internalUpdateLeverage(A, 'xyz:ISO', true, 10), { status: 'err', response: 'Cross margin is not allowed for this asset.' });
+
+    // The rest at 110: everything back, cross = deposit + PnL 10 − fees 0.21.
+    ex.internalPlaceOrders(A, [{ ...gtc('xyz:ISO', false, '110', '0.5'), tif: 'Ioc' }]);
+    a = chOf(ex, A);
+    assert.deepEqual(a.assetPositions, []);
+    assert.equal(a.crossMarginSummary.totalRawUsd, '1000009.79');
+    assert.equal(a.marginSummary.totalRawUsd, '1000009.79');
+    assert.equal(ex.totalCash() + ex.feesCollected(), ex.totalDeposits());
+  });
+
+  it('a flip releases the old position and margins the new side; orders on an isolated market need cross balance for their margin', () => {
+    const ex = isoSetup();
+    ex.internalPlaceOrders(B, [gtc('xyz:ISO', false, '100', '1')]);
+    ex.internalPlaceOrders(A, [{ ...gtc('xyz:ISO', true, '100', '1'), tif: 'Ioc' }]);
+    ex.internalPlaceOrders(B, [gtc('xyz:ISO', true, '100', '3')]);
+    // Sell 3 at 100 (fee 0.3, all of it on the closing part): closes 1, releasing 10 − 0.1 − 0.3 = 9.6;
+    // opens a short of 2 with margin 20 and +200 of notional.
+    ex.internalPlaceOrders(A, [{ ...gtc('xyz:ISO', false, '100', '3'), tif: 'Ioc' }]);
+    const a = chOf(ex, A);
+    assert.equal(a.assetPositions[0].position.szi, '-2.0');
+    assert.deepEqual(a.assetPositions[0].position.leverage, { type: 'isolated', value: 10, rawUsd: '220.0' });
+    assert.equal(a.crossMarginSummary.totalRawUsd, '999979.6');
+    assert.equal(a.marginSummary.totalRawUsd, '1000199.6', 'all cash: deposit − 100 + 300 − fees 0.4');
+    // A poor account: 50 USDC of cross balance margins at most 500 of isolated notional at 10×.
+    const poor = '0x00000000000000000000000000000000000000dd';
+    ex.fund(poor, 50, 'xyz');
+    assert.deepEqual(ex.internalPlaceOrders(poor, [gtc('xyz:ISO', true, '90', '6')]), [{ error: err.margin(110000) }]);
+    assert.ok('resting' in (ex.internalPlaceOrders(poor, [gtc('xyz:ISO', true, '90', '5')])[0] ?? {}));
+  });
+
+  it('updateLeverage: isolated-only markets refuse cross; a cross market switches to isolated only while flat; lowering cross leverage needs free margin', () => {
+    const ex = isoSetup();
+    ex.fund(A, 1_000_000, '');
+    const small = '0x00000000000000000000000000000000000000ee';
+    ex.fund(small, 100, '');
+    assert.deepEqual(ex.internalUpdateLeverage(A, 'xyz:ISO', true, 5), { status: 'err', response: err.crossNotAllowed() });
+    assert.deepEqual(ex.internalUpdateLeverage(A, 'xyz:ISO', false, 5), { status: 'ok', response: { type: 'default' } });
+    assert.deepEqual(ex.internalUpdateLeverage(A, 'xyz:ISO', false, 11), { status: 'err', response: err.invalidLeverage() });
+    // ETH is cross by default; isolated on request while flat.
+    ex.internalPlaceOrders(A, [gtc('ETH', false, '2000', '1')]);
+    assert.deepEqual(ex.internalUpdateLeverage(small, 'ETH', false, 20), { status: 'ok', response: { type: 'default' } });
+    ex.internalPlaceOrders(small, [{ ...gtc('ETH', true, '2000', '0.01'), tif: 'Ioc' }]);
+    const pos = () => (ex.handleInfo({ type: 'clearinghouseState', user: small }).body as Ch).assetPositions[0].position;
+    assert.deepEqual(pos().leverage, { type: 'isolated', value: 20, rawUsd: '-19.02' });
+    assert.deepEqual(ex.internalUpdateLeverage(small, 'ETH', true, 20), { status: 'err', response: err.switchLeverageType() });
+    // Close, switch back to cross, reopen bigger: 0.4 ETH = 800 at 20× uses 40 of ~99.9.
+    ex.internalPlaceOrders(A, [gtc('ETH', true, '1999', '0.01')]);
+    ex.internalPlaceOrders(small, [{ ...gtc('ETH', false, '1999', '0.01'), tif: 'Ioc' }]);
+    assert.deepEqual(ex.internalUpdateLeverage(small, 'ETH', true, 20), { status: 'ok', response: { type: 'default' } });
+    ex.internalPlaceOrders(small, [{ ...gtc('ETH', true, '2000', '0.4'), tif: 'Ioc' }]);
+    assert.deepEqual(pos().leverage, { type: 'cross', value: 20 });
+    assert.deepEqual(ex.internalUpdateLeverage(small, 'ETH', true, 5), { status: 'err', response: err.crossLeverageDecrease() }, '160 needed');
+    assert.deepEqual(ex.internalUpdateLeverage(small, 'ETH', true, 10), { status: 'ok', response: { type: 'default' } }, '80 needed');
+    assert.equal(ex.totalCash() + ex.feesCollected(), ex.totalDeposits());
+  });
+});
+
 describe('oracle, mark and info', () => {
   it('setOracle: 2.5 s spacing, 1 % step cap, mark = median(submitted, local mark); emits activeAssetCtx', () => {
     const { ex, clock, events } = setup();

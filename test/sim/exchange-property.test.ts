@@ -1,6 +1,7 @@
 // Property: after random order flow from several accounts, the exchange's pushed events (orderUpdates,
 // userFills) agree with its info answers (clearinghouseState, openOrders), positions equal the sum of fills,
-// and cash is conserved exactly (Σ cash + fees = deposits; Σ positions = 0 per coin).
+// and cash is conserved exactly (Σ cash + fees = deposits; Σ positions = 0 per coin). A second run adds an
+// isolated-only market and accounts switching markets between cross and isolated margin.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
@@ -8,15 +9,28 @@ import { SimExchange } from '../../src/sim/exchange/exchange.ts';
 import type { SimEvent, SimOrderInput, WireFill } from '../../src/sim/exchange/types.ts';
 
 const USERS = ['0x00000000000000000000000000000000000000a1', '0x00000000000000000000000000000000000000a2', '0x00000000000000000000000000000000000000a3', '0x00000000000000000000000000000000000000a4'];
-const COINS = [
+interface Coin {
+  name: string;
+  dex: string;
+  szDecimals: number;
+  maxLeverage: number;
+  onlyIsolated?: boolean;
+  initialPx: number;
+  tick: number;
+}
+const CROSS_COINS: Coin[] = [
   { name: 'ETH', dex: '', szDecimals: 4, maxLeverage: 25, initialPx: 2000, tick: 0.1 },
   { name: 'xyz:XYZ100', dex: 'xyz', szDecimals: 3, maxLeverage: 20, initialPx: 250, tick: 0.01 },
 ];
+const ISOLATED_ONLY: Coin = { name: 'xyz:ISO', dex: 'xyz', szDecimals: 2, maxLeverage: 10, onlyIsolated: true, initialPx: 50, tick: 0.01 };
+/** Every market either run may trade (ops index into it; the cross-only run never picks the last one). */
+const COINS: Coin[] = [...CROSS_COINS, ISOLATED_ONLY];
 
 type Op =
   | { kind: 'place'; user: number; coin: number; isBuy: boolean; ticks: number; lots: number; tif: 'Gtc' | 'Ioc' | 'Alo'; reduceOnly: boolean; cloid: boolean }
   | { kind: 'cancelAll'; user: number; coin: number }
-  | { kind: 'oracle'; coin: number; move: number; dt: number };
+  | { kind: 'oracle'; coin: number; move: number; dt: number }
+  | { kind: 'leverage'; user: number; coin: number; isCross: boolean; leverage: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -24,7 +38,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('place' as const),
       user: fc.integer({ min: 0, max: USERS.length - 1 }),
-      coin: fc.integer({ min: 0, max: COINS.length - 1 }),
+      coin: fc.integer({ min: 0, max: CROSS_COINS.length - 1 }),
       isBuy: fc.boolean(),
       /** positive = aggressive (a buy above the mark, a sell below) */
       ticks: fc.integer({ min: -5, max: 8 }),
@@ -34,8 +48,24 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       cloid: fc.boolean(),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelAll' as const), user: fc.integer({ min: 0, max: USERS.length - 1 }), coin: fc.integer({ min: 0, max: 1 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('oracle' as const), coin: fc.integer({ min: 0, max: 1 }), move: fc.integer({ min: -20, max: 20 }), dt: fc.integer({ min: 0, max: 4000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancelAll' as const), user: fc.integer({ min: 0, max: USERS.length - 1 }), coin: fc.integer({ min: 0, max: CROSS_COINS.length - 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('oracle' as const), coin: fc.integer({ min: 0, max: CROSS_COINS.length - 1 }), move: fc.integer({ min: -20, max: 20 }), dt: fc.integer({ min: 0, max: 4000 }) }) },
+);
+
+/** The same flow over all three markets, plus updateLeverage (cross ↔ isolated, 3–25×). */
+const isolatedOpArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 10, arbitrary: opArb },
+  { weight: 5, arbitrary: opArb.map((op) => ({ ...op, coin: COINS.length - 1 })) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('leverage' as const),
+      user: fc.integer({ min: 0, max: USERS.length - 1 }),
+      coin: fc.integer({ min: 0, max: COINS.length - 1 }),
+      isCross: fc.boolean(),
+      leverage: fc.integer({ min: 3, max: 25 }),
+    }),
+  },
 );
 
 /** Exact decimal string → integer × 10^decimals (test-side parser, independent of the exchange's). */
@@ -59,6 +89,7 @@ function run(ops: Op[]) {
   const deposits = [50_000, 20_000, 5_000, 1_000];
   for (const [i, u] of USERS.entries()) ex.fund(u, deposits[i]);
   let cloidSeq = 0;
+  const leverageAnswers: string[] = [];
   for (const op of ops) {
     clock.t += 1;
     if (op.kind === 'place') {
@@ -78,13 +109,16 @@ function run(ops: Op[]) {
       assert.ok(status !== undefined);
     } else if (op.kind === 'cancelAll') {
       ex.internalCancelAll(USERS[op.user], COINS[op.coin].name);
+    } else if (op.kind === 'leverage') {
+      const r = ex.internalUpdateLeverage(USERS[op.user], COINS[op.coin].name, op.isCross, op.leverage) as { status: string };
+      leverageAnswers.push(r.status);
     } else {
       clock.t += op.dt;
       const c = COINS[op.coin];
       ex.setOracle(c.name, (ex.oraclePx(c.name) ?? c.initialPx) * (1 + op.move / 1000));
     }
   }
-  return { ex, events };
+  return { ex, events, leverageAnswers };
 }
 
 function check(ex: SimExchange, events: SimEvent[]): void {
@@ -110,9 +144,18 @@ function check(ex: SimExchange, events: SimEvent[]): void {
     }
     for (const [dexIndex, dex] of ['', 'xyz'].entries()) {
       const ch = ex.handleInfo({ type: 'clearinghouseState', user: u, dex }).body as {
-        assetPositions: { position: { coin: string; szi: string } }[];
+        assetPositions: { position: { coin: string; szi: string; leverage: { type: string; rawUsd?: string } } }[];
         marginSummary: { totalRawUsd: string };
+        crossMarginSummary: { totalRawUsd: string };
       };
+      // cross cash + every isolated position's own cash = all cash; isolated-only markets are never cross
+      let isolatedRaw = 0n;
+      for (const { position } of ch.assetPositions) {
+        if (position.leverage.type === 'isolated') isolatedRaw += scaled(position.leverage.rawUsd ?? 'missing', 6);
+        else assert.equal(position.leverage.type, 'cross');
+        if (COINS.find((c) => c.name === position.coin)?.onlyIsolated === true) assert.equal(position.leverage.type, 'isolated', position.coin);
+      }
+      assert.equal(scaled(ch.crossMarginSummary.totalRawUsd, 6) + isolatedRaw, scaled(ch.marginSummary.totalRawUsd, 6), `cross + isolated cash ${u}`);
       let cash = BigInt(Math.round([50_000, 20_000, 5_000, 1_000][USERS.indexOf(u)] * 1e6));
       for (const c of COINS) {
         if (c.dex !== dex) continue;
@@ -195,4 +238,32 @@ it('same ops give the same state and events (deterministic)', () => {
   const b = run(ops);
   assert.deepEqual(a.events, b.events);
   assert.equal(a.ex.totalCash(), b.ex.totalCash());
+});
+
+it('isolated margin: the same agreement and exact conservation with an isolated-only market and cross ↔ isolated switches', () => {
+  const seen = { fills: 0, isolatedFills: 0, isolatedCloses: 0, isolatedFlips: 0, isolatedPositions: 0, leverageOk: 0, leverageRefused: 0 };
+  fc.assert(
+    fc.property(fc.array(isolatedOpArb, { minLength: 20, maxLength: 150 }), (ops) => {
+      const { ex, events, leverageAnswers } = run(ops);
+      check(ex, events);
+      for (const a of leverageAnswers) seen[a === 'ok' ? 'leverageOk' : 'leverageRefused']++;
+      for (const e of events) {
+        if (e.kind !== 'userFills') continue;
+        seen.fills += e.data.fills.length;
+        for (const f of e.data.fills) {
+          if (f.coin !== ISOLATED_ONLY.name) continue;
+          seen.isolatedFills++;
+          if (f.dir.startsWith('Close')) seen.isolatedCloses++;
+          if (f.dir.includes('>')) seen.isolatedFlips++;
+        }
+      }
+      for (const u of USERS) {
+        const ch = ex.handleInfo({ type: 'clearinghouseState', user: u, dex: 'xyz' }).body as { assetPositions: { position: { leverage: { type: string } } }[] };
+        seen.isolatedPositions += ch.assetPositions.filter((p) => p.position.leverage.type === 'isolated').length;
+      }
+    }),
+    { numRuns: 300, seed: 20261121 },
+  );
+  const floor = { fills: 1000, isolatedFills: 300, isolatedCloses: 40, isolatedFlips: 10, isolatedPositions: 200, leverageOk: 50, leverageRefused: 20 };
+  for (const [k, v] of Object.entries(floor)) assert.ok(seen[k as keyof typeof seen] >= v, `too few ${k}: ${JSON.stringify(seen)}`);
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { cancelAction, orderAction, orderWire, scheduleCancelAction } from '../../src/protocol/actions.ts';
+import { cancelAction, orderAction, orderWire, scheduleCancelAction, updateLeverageAction } from '../../src/protocol/actions.ts';
 import { formatPrice, formatSize } from '../../src/protocol/format.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, WsClient } from './client.ts';
@@ -227,6 +227,125 @@ describe('hlsim over the wire: trading', () => {
     assert.deepEqual(open.map((o) => o.oid), [st.resting.oid]);
     const agentOpen = await http.infoOk<unknown[]>({ type: 'openOrders', user: agent.address, dex: 'xyz' });
     assert.deepEqual(agentOpen, []);
+  });
+});
+
+// ------------------------------------------------------------------ isolated margin
+
+/** Decimal string → integer micro-units (exact; the venue's USDC amounts have ≤ 6 decimals). */
+function micro(s: string): bigint {
+  const neg = s.startsWith('-');
+  const [i, f = ''] = (neg ? s.slice(1) : s).split('.');
+  assert.ok(f.length <= 6 || /^0*$/.test(f.slice(6)), `more than 6 decimals: ${s}`);
+  const v = BigInt(i + f.padEnd(6, '0').slice(0, 6));
+  return neg ? -v : v;
+}
+
+interface ChState {
+  marginSummary: { accountValue: string; totalNtlPos: string; totalRawUsd: string; totalMarginUsed: string };
+  crossMarginSummary: { accountValue: string; totalNtlPos: string; totalRawUsd: string; totalMarginUsed: string };
+  withdrawable: string;
+  assetPositions: { type: string; position: { coin: string; szi: string; leverage: { type: string; value: number; rawUsd?: string }; positionValue: string; marginUsed: string } }[];
+}
+
+describe('hlsim over the wire: isolated margin', () => {
+  test('an isolated-only market: clearinghouseState shows {type:"isolated", value, rawUsd}; notional/leverage is reserved from the cross balance at entry and released on close; cross is refused', async (t) => {
+    const maker = new Signer();
+    const trader = new Signer();
+    const deposit = 100_000;
+    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: deposit } });
+    const c = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await c.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    const coin = 'xyz:HOOD';
+    const meta = await http.infoOk<{ universe: { name: string; marginMode?: string; maxLeverage: number }[] }>({ type: 'meta', dex: 'xyz' });
+    const entry = meta.universe.find((u) => u.name === coin);
+    assert.equal(entry?.marginMode, 'strictIsolated', 'the market is isolated-only in meta');
+    const m = await marketInfo(http, coin);
+    const state = () => http.infoOk<ChState>({ type: 'clearinghouseState', user: trader.address, dex: 'xyz' });
+    await c.subscribe({ type: 'userFills', user: trader.address });
+    const fills: { px: string; sz: string; fee: string; side: string }[] = [];
+    const trade = async (isBuy: boolean, size: string) => {
+      const limit = isBuy ? px(m, 20, 'up') : px(m, -20, 'down');
+      const mark = c.frames.length;
+      const [st] = statuses(await postAction(c, orderBody(trader, m, [{ isBuy, px: limit, sz: size, tif: 'Ioc' }])));
+      assert.ok((st as { filled?: unknown }).filled, JSON.stringify(st));
+      await c.ping();
+      for (const f of c.frames.slice(mark)) if (f.channel === 'userFills') fills.push(...(f.data as { fills: typeof fills }).fills);
+    };
+    statuses(await postAction(c, orderBody(maker, m, [
+      { isBuy: false, px: px(m, 10, 'up'), sz: sz(m, 50_000), tif: 'Gtc' },
+      { isBuy: true, px: px(m, -10, 'down'), sz: sz(m, 50_000), tif: 'Gtc' },
+    ])));
+
+    // Cross is refused on an isolated-only market (venue-observed string); isolated is accepted.
+    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 5))), { status: 'err', response: 'Cross margin is not allowed for this asset.' });
+    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, false, 5))), { status: 'ok', response: { type: 'default' } });
+
+    // Open: 5× isolated.
+    const size = sz(m, 2_000);
+    await trade(true, size);
+    assert.equal(fills.length, 1);
+    const ntl = micro(fills[0].px) * micro(fills[0].sz) / 1_000_000n;
+    const fee = micro(fills[0].fee);
+    const margin = (ntl + 4n) / 5n; // notional / 5, rounded up to the micro-USDC
+    const open = await state();
+    assert.equal(open.assetPositions.length, 1);
+    const pos = open.assetPositions[0].position;
+    assert.equal(pos.coin, coin);
+    assert.equal(pos.szi, size);
+    assert.deepEqual(pos.leverage, { type: 'isolated', value: 5, rawUsd: pos.leverage.rawUsd });
+    assert.equal(micro(pos.leverage.rawUsd ?? ''), margin - ntl - fee, 'rawUsd = margin − entry notional − fee');
+    // marginUsed is the position's own equity: rawUsd + szi × mark = rawUsd + position value (a long).
+    assert.ok(Math.abs(Number(pos.marginUsed) - (Number(pos.leverage.rawUsd) + Number(pos.positionValue))) <= 2e-6, JSON.stringify(pos));
+    assert.equal(micro(open.crossMarginSummary.totalRawUsd), BigInt(deposit) * 1_000_000n - margin, 'the margin left the cross balance');
+    assert.equal(Number(open.crossMarginSummary.totalNtlPos), 0);
+    assert.equal(Number(open.crossMarginSummary.totalMarginUsed), 0);
+    assert.equal(micro(open.withdrawable), BigInt(deposit) * 1_000_000n - margin);
+    assert.equal(micro(open.marginSummary.totalRawUsd), BigInt(deposit) * 1_000_000n - ntl - fee, 'all cash: cross + isolated');
+    assert.equal(open.marginSummary.totalMarginUsed, pos.marginUsed);
+    assert.equal(open.marginSummary.totalNtlPos, pos.positionValue);
+
+    // Still refused with the position open (the isolated-only rule answers first).
+    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 5))), { status: 'err', response: 'Cross margin is not allowed for this asset.' });
+
+    // Close: everything comes back to the cross balance.
+    await trade(false, size);
+    const closed = await state();
+    assert.deepEqual(closed.assetPositions, []);
+    let cash = BigInt(deposit) * 1_000_000n;
+    for (const f of fills) cash += (f.side === 'B' ? -1n : 1n) * (micro(f.px) * micro(f.sz) / 1_000_000n) - micro(f.fee);
+    assert.equal(micro(closed.crossMarginSummary.totalRawUsd), cash, 'released on close: cross = deposit + Σ fill flows − fees');
+    assert.equal(micro(closed.marginSummary.totalRawUsd), cash);
+    assert.equal(sim.exchange.totalCash() + sim.exchange.feesCollected(), sim.exchange.totalDeposits(), 'cash conserved');
+  });
+
+  test('a cross market switched to isolated with updateLeverage isCross=false; switching back with an open position is refused', async (t) => {
+    const maker = new Signer();
+    const trader = new Signer();
+    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: 100_000 } });
+    const c = await WsClient.connect(sim.wsUrl);
+    t.after(async () => {
+      await c.close();
+      await sim.stop();
+    });
+    const http = new HttpClient(sim.httpUrl);
+    const m = await marketInfo(http, COIN);
+    statuses(await postAction(c, orderBody(maker, m, [{ isBuy: false, px: px(m, 10, 'up'), sz: sz(m, 50_000), tif: 'Gtc' }])));
+    const state = () => http.infoOk<ChState>({ type: 'clearinghouseState', user: trader.address, dex: 'xyz' });
+    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, false, 10))), { status: 'ok', response: { type: 'default' } });
+    statuses(await postAction(c, orderBody(trader, m, [{ isBuy: true, px: px(m, 20, 'up'), sz: sz(m, 1_000), tif: 'Ioc' }])));
+    const open = await state();
+    assert.equal(open.assetPositions[0].position.leverage.type, 'isolated');
+    assert.equal(open.assetPositions[0].position.leverage.value, 10);
+    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 10))), { status: 'err', response: 'Cannot switch leverage type with open position.' });
+    // Same mode, higher leverage: accepted (the open position keeps its margin).
+    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, false, 20))), { status: 'ok', response: { type: 'default' } });
+    const after = await state();
+    assert.deepEqual(after.assetPositions[0].position.leverage, { ...open.assetPositions[0].position.leverage, value: 20 });
   });
 });
 
@@ -493,7 +612,7 @@ describe('hlsim stale mark over the wire (§5.3)', () => {
     const lastUpdate = (sim.dynamics?.oracleHistory(coin).at(-1)?.time ?? Number.NaN);
     const before = ctxOf(c.frames.slice(0, stoppedAt).filter((f) => f.channel === 'activeAssetCtx').at(-1) as Frame);
     // A trade at the ask: the last trade becomes the ask, so the local mark is the ask, not the mid.
-    const bbo = (c.frames.filter((f) => f.channel === 'bbo').at(-1)?.data as { bbo: [{ px: string } | null, { px: string } | null] }).bbo;
+    const bbo = ((c.frames.filter((f) => f.channel === 'bbo').at(-1) as Frame).data as { bbo: [{ px: string } | null, { px: string } | null] }).bbo;
     assert.ok(bbo[0] && bbo[1], 'two-sided book');
     statuses(await postAction(c, orderBody(trader, m, [{ isBuy: true, px: bbo[1].px, sz: formatSize(20 / Number(bbo[1].px), m.szDecimals), tif: 'Ioc' }])));
 

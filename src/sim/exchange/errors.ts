@@ -49,6 +49,12 @@ export const err = {
   scheduleCancelTooEarly: () => 'Scheduled cancel time must be at least 5 seconds in the future.',
   /** hlsim's choice. */
   invalidLeverage: () => 'Invalid leverage value.',
+  crossNotAllowed: () => 'Cross margin is not allowed for this asset.',
+  switchLeverageType: () => 'Cannot switch leverage type with open position.',
+  isolatedLeverageDecrease: () =>
+    'Isolated position does not have sufficient margin available to decrease leverage. To decrease leverage, add margin to the position.',
+  crossLeverageDecrease: () =>
+    'Cross position does not have sufficient margin available to decrease leverage. To decrease leverage, deposit more collateral.',
   /** hlsim's choice for an agent name over 16 characters. */
   agentName: () => 'Agent name must be at most 16 characters.',
   /** Body that is not a well-formed request: the venue answers HTTP 422 with this plain text. */

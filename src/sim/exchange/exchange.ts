@@ -23,8 +23,12 @@
 // - Reduce-only orders are shrunk to the position and never flip; resting ones shrink with it and end as
 //   reduceOnlyCanceled when it closes or flips. Self-trade: the resting order is cancelled
 //   (selfTradeCanceled) and the taker continues. IOC remainder → "canceled"; fully filled → "filled".
-// - Cross margin only (onlyIsolated markets are also margined cross); leverage 20× or the market max
-//   unless updateLeverage; no liquidations, no funding payments (ctx.funding "0.0"), liquidationPx null.
+// - Margin per market: cross by default; isolated on isolated-only markets (meta marginMode
+//   "strictIsolated") and where the account chose it (updateLeverage isCross=false). An isolated position
+//   holds its own cash (the venue's leverage.rawUsd): notional / leverage moves in from the cross balance
+//   when it opens and everything left goes back when it closes (isolatedCash). Leverage 20× or the market
+//   max unless updateLeverage; no liquidations, no funding payments (ctx.funding "0.0"), liquidationPx null,
+//   no updateIsolatedMargin (422).
 // - Fees: taker/maker bps (default 4.5 / 1.5), × hip3Multiplier (default 2) on HIP-3 dexes, truncated to
 //   the micro-USDC; builder fees are not charged. fund(address, usdc) without a dex credits every dex.
 // - Numbers are printed like the venue: shortest decimal with at least one fractional digit ("100.0").
@@ -130,6 +134,13 @@ interface Position {
   /** Cost basis of the open size in micro-USDC (always ≥ 0). */
   entryNtl: number;
   realizedMicro: number;
+  /** Isolated margin (fixed when the position opens: the account's mode for the market at that moment). */
+  isolated: boolean;
+  /**
+   * An isolated position's own cash, micro-USDC: the venue's `leverage.rawUsd` (margin moved in from the
+   * cross balance + the fills' cash flows − fees). Its equity (marginUsed) is rawUsd + szi × mark. 0 for cross.
+   */
+  isoRawMicro: number;
 }
 
 interface Clearinghouse {
@@ -151,6 +162,8 @@ interface Account {
   reduceOnlyOpen: number;
   fills: WireFill[];
   leverage: Map<Market, number>;
+  /** Markets this account switched to isolated margin with updateLeverage (isolated-only markets always are). */
+  isolatedMode: Set<Market>;
   volumeMicro: number;
   realizedMicro: number;
   feesMicro: number;
@@ -362,6 +375,21 @@ export class SimExchange {
     return out;
   }
 
+  /**
+   * updateLeverage for `address` without signature or nonce (same rules as the signed action); returns the
+   * venue's response body: {status:'ok', response:{type:'default'}} or {status:'err', response}.
+   */
+  internalUpdateLeverage(address: string, coin: string, isCross: boolean, leverage: number): unknown {
+    this.begin();
+    try {
+      const m = this.byCoin.get(coin);
+      if (m === undefined) return { status: 'err', response: `Unknown coin ${coin}` };
+      return this.updateLeverage(this.account(address.toLowerCase()), m.assetId, isCross, leverage).body;
+    } finally {
+      this.flush();
+    }
+  }
+
   /** Cancels one open order of `address` by oid; false when it is not open (filled, cancelled, unknown). */
   internalCancel(address: string, oid: number): boolean {
     this.begin();
@@ -457,7 +485,7 @@ export class SimExchange {
     this.dexes.forEach((dex, i) => {
       const ch = acct?.chs[i];
       summary.depositsMicro[dex] = ch?.depositsMicro ?? 0;
-      summary.rawUsdMicro[dex] = ch?.rawUsdMicro ?? 0;
+      summary.rawUsdMicro[dex] = ch === undefined ? 0 : cashOf(ch);
       summary.accountValue[dex] = ch === undefined ? 0 : accountValueOf(ch);
       if (ch !== undefined) for (const [m, p] of ch.positions) summary.positions.push(positionView(m, p));
     });
@@ -475,7 +503,7 @@ export class SimExchange {
   /** Sum over every account and dex of cash (the venue's totalRawUsd), in micro-USDC. */
   totalCash(): number {
     let total = 0;
-    for (const acct of this.accounts.values()) for (const ch of acct.chs) total += ch.rawUsdMicro;
+    for (const acct of this.accounts.values()) for (const ch of acct.chs) total += cashOf(ch);
     return total;
   }
 
@@ -582,7 +610,7 @@ export class SimExchange {
       case 'scheduleCancel':
         return this.scheduleCancel(acct, action.time as number | undefined);
       case 'updateLeverage':
-        return this.updateLeverage(acct, action.asset as number, action.leverage as number);
+        return this.updateLeverage(acct, action.asset as number, action.isCross as boolean, action.leverage as number);
       case 'noop':
         return okDefault();
       default:
@@ -662,11 +690,34 @@ export class SimExchange {
     if (time !== undefined) this.armedSchedules++;
   }
 
-  private updateLeverage(acct: Account, asset: number, leverage: number): SimHttpResult {
+  /**
+   * updateLeverage {asset, isCross, leverage}: sets the account's margin mode and leverage for a market.
+   * Isolated-only markets refuse cross; the mode cannot change while a position is open; lowering the
+   * leverage of an open position needs the margin for it (the isolated position's own equity, or the cross
+   * balance). An open isolated position keeps its margin: the new leverage applies to what opens next.
+   */
+  private updateLeverage(acct: Account, asset: number, isCross: boolean, leverage: number): SimHttpResult {
     const m = this.byAsset.get(asset);
     if (m === undefined) return topError(err.unknownAsset(asset));
     if (!Number.isInteger(leverage) || leverage < 1 || leverage > m.maxLeverage) return topError(err.invalidLeverage());
+    if (isCross && m.def.onlyIsolated === true) return topError(err.crossNotAllowed());
+    const ch = acct.chs[m.dexIndex];
+    const pos = ch.positions.get(m);
+    if (pos !== undefined && pos.isolated === isCross) return topError(err.switchLeverageType());
+    const before = this.leverageOf(acct, m);
+    if (pos !== undefined && leverage < before) {
+      const value = (Math.abs(pos.szi) / pow10(m.szDecimals)) * m.markPx;
+      if (pos.isolated) {
+        const equity = pos.isoRawMicro / 1e6 + (pos.szi / pow10(m.szDecimals)) * m.markPx;
+        if (equity < value / leverage) return topError(err.isolatedLeverageDecrease());
+      } else {
+        const more = value / leverage - value / before;
+        if (more > this.availableMargin(acct, ch)) return topError(err.crossLeverageDecrease());
+      }
+    }
     acct.leverage.set(m, leverage);
+    if (isCross) acct.isolatedMode.delete(m);
+    else acct.isolatedMode.add(m);
     return okDefault();
   }
 
@@ -840,31 +891,46 @@ export class SimExchange {
     return mids;
   }
 
+  /**
+   * The venue's clearinghouseState (§5.1). Cross positions: leverage {type:'cross', value}, marginUsed =
+   * position value / leverage. Isolated positions: leverage {type:'isolated', value, rawUsd} and marginUsed
+   * = rawUsd + szi × mark (the position's own equity), as in the venue's documented example.
+   * crossMarginSummary covers the cross balance and cross positions only; marginSummary covers everything
+   * (so its totalRawUsd = accountValue − Σ szi × mark includes the isolated rawUsd). withdrawable is what
+   * the cross side can spare.
+   */
   private clearinghouseState(user: string, dexIndex: number): unknown {
-    const ch = this.accounts.get(user)?.chs[dexIndex];
     const acct = this.accounts.get(user);
+    const ch = acct?.chs[dexIndex];
     const assetPositions: unknown[] = [];
-    let ntl = 0;
-    let marginUsed = 0;
-    let upnl = 0;
+    const all = { value: 0, ntl: 0, margin: 0 };
+    const cross = { value: 0, ntl: 0, margin: 0 };
     if (ch !== undefined && acct !== undefined) {
+      cross.value = ch.rawUsdMicro / 1e6;
+      all.value = cashOf(ch) / 1e6;
       for (const [m, p] of ch.positions) {
         const lev = this.leverageOf(acct, m);
         const szi = p.szi / pow10(m.szDecimals);
-        const value = Math.abs(szi) * m.markPx;
+        const signedValue = szi * m.markPx;
+        const value = Math.abs(signedValue);
         const signedEntry = (p.szi > 0 ? p.entryNtl : -p.entryNtl) / 1e6;
-        const pnl = szi * m.markPx - signedEntry;
-        const margin = value / lev;
-        ntl += value;
-        marginUsed += margin;
-        upnl += pnl;
+        const pnl = signedValue - signedEntry;
+        const margin = p.isolated ? p.isoRawMicro / 1e6 + signedValue : value / lev;
+        all.value += signedValue;
+        all.ntl += value;
+        all.margin += margin;
+        if (!p.isolated) {
+          cross.value += signedValue;
+          cross.ntl += value;
+          cross.margin += margin;
+        }
         const initialMargin = p.entryNtl / 1e6 / lev;
         assetPositions.push({
           type: 'oneWay',
           position: {
             coin: m.coin,
             szi: formatScaled(p.szi, m.szDecimals),
-            leverage: { type: 'cross', value: lev },
+            leverage: p.isolated ? { type: 'isolated', value: lev, rawUsd: formatMicro(p.isoRawMicro) } : { type: 'cross', value: lev },
             entryPx: this.entryPxString(m, p),
             positionValue: formatFloat(value, 6),
             unrealizedPnl: formatFloat(pnl, 6),
@@ -877,29 +943,20 @@ export class SimExchange {
         });
       }
     }
-    const raw = ch?.rawUsdMicro ?? 0;
-    const accountValue = raw / 1e6 + upnl + (ch === undefined ? 0 : this.entrySum(ch));
-    const summary = {
-      accountValue: formatFloat(accountValue, 6),
-      totalNtlPos: formatFloat(ntl, 6),
-      totalRawUsd: formatMicro(raw),
-      totalMarginUsed: formatFloat(marginUsed, 6),
-    };
+    const summary = (x: typeof all, rawMicro: number) => ({
+      accountValue: formatFloat(x.value, 6),
+      totalNtlPos: formatFloat(x.ntl, 6),
+      totalRawUsd: formatMicro(rawMicro),
+      totalMarginUsed: formatFloat(x.margin, 6),
+    });
     return {
-      marginSummary: summary,
-      crossMarginSummary: { ...summary },
-      crossMaintenanceMarginUsed: formatFloat(marginUsed / 2, 6),
-      withdrawable: formatFloat(Math.max(0, accountValue - marginUsed), 6),
+      marginSummary: summary(all, ch === undefined ? 0 : cashOf(ch)),
+      crossMarginSummary: summary(cross, ch?.rawUsdMicro ?? 0),
+      crossMaintenanceMarginUsed: formatFloat(cross.margin / 2, 6),
+      withdrawable: formatFloat(Math.max(0, cross.value - cross.margin), 6),
       assetPositions,
       time: this.time,
     };
-  }
-
-  /** Σ signed cost basis of the positions (accountValue = raw + Σ szi·mark = raw + Σ signed entry + uPnL). */
-  private entrySum(ch: Clearinghouse): number {
-    let s = 0;
-    for (const p of ch.positions.values()) s += (p.szi > 0 ? p.entryNtl : -p.entryNtl) / 1e6;
-    return s;
   }
 
   private entryPxString(m: Market, p: Position): string {
@@ -1199,18 +1256,20 @@ export class SimExchange {
     const ch = acct.chs[m.dexIndex];
     let pos = ch.positions.get(m);
     if (pos === undefined) {
-      pos = { szi: 0, entryNtl: 0, realizedMicro: 0 };
+      pos = { szi: 0, entryNtl: 0, realizedMicro: 0, isolated: this.isIsolated(acct, m), isoRawMicro: 0 };
       ch.positions.set(m, pos);
     }
     const start = pos.szi;
+    const absStart = start < 0 ? -start : start;
+    const signedEntryBefore = start > 0 ? pos.entryNtl : -pos.entryNtl;
+    let closeQ = 0;
     let closedPnl = 0;
     let dir: string;
     if (start === 0 || (start > 0) === isBuy) {
       pos.entryNtl += ntl;
       dir = isBuy ? 'Open Long' : 'Open Short';
     } else {
-      const absStart = start < 0 ? -start : start;
-      const closeQ = Math.min(q, absStart);
+      closeQ = Math.min(q, absStart);
       const closeNtl = px * closeQ;
       const removed = closeQ === absStart ? pos.entryNtl : mulDivRound(pos.entryNtl, closeQ, absStart);
       closedPnl = start > 0 ? closeNtl - removed : removed - closeNtl;
@@ -1226,7 +1285,8 @@ export class SimExchange {
     pos.szi = end;
     m.openInterestLots += Math.max(end, 0) - Math.max(start, 0);
     const fee = feeOf(ntl, crossed ? m.takerRateE8 : m.makerRateE8);
-    ch.rawUsdMicro += (isBuy ? -ntl : ntl) - fee;
+    if (pos.isolated) this.isolatedCash(acct, ch, m, pos, isBuy, px, q, closeQ, absStart, signedEntryBefore, fee);
+    else ch.rawUsdMicro += (isBuy ? -ntl : ntl) - fee;
     pos.realizedMicro += closedPnl;
     acct.realizedMicro += closedPnl;
     acct.feesMicro += fee;
@@ -1260,6 +1320,50 @@ export class SimExchange {
       this.pendingFills.set(acct.address, pending);
     }
     pending.push(fill);
+  }
+
+  /**
+   * Cash of one fill on an isolated position, moved exactly between the cross balance and the position's
+   * own rawUsd (so Σ cash is what the fill alone changes it by, as for cross):
+   * - the closing part (with the whole fee): the position keeps the share of its equity-at-entry
+   *   (rawUsd + signed entry notional) of the size that stays open; the rest — the closed part's margin,
+   *   its realised PnL, the fee — goes back to the cross balance. Closing it all releases everything.
+   * - the opening part: its margin, notional / leverage (rounded up to the micro-USDC), moves in from the
+   *   cross balance, then the fill's notional flows through the position's rawUsd.
+   */
+  private isolatedCash(
+    acct: Account,
+    ch: Clearinghouse,
+    m: Market,
+    pos: Position,
+    isBuy: boolean,
+    px: number,
+    q: number,
+    closeQ: number,
+    absStart: number,
+    signedEntryBefore: number,
+    fee: number,
+  ): void {
+    let raw = pos.isoRawMicro;
+    if (closeQ > 0) {
+      const left = absStart - closeQ;
+      const equityKept = left === 0 ? 0 : mulDivRoundSigned(raw + signedEntryBefore, left, absStart);
+      // entry notional still open after a partial close (pos.entryNtl is already reduced; a flip has left = 0)
+      const signedEntryLeft = left === 0 ? 0 : signedEntryBefore > 0 ? pos.entryNtl : -pos.entryNtl;
+      const target = equityKept - signedEntryLeft;
+      const closeNtl = px * closeQ;
+      ch.rawUsdMicro += raw + (isBuy ? -closeNtl : closeNtl) - fee - target;
+      raw = target;
+    }
+    const openQ = q - closeQ;
+    if (openQ > 0) {
+      const openNtl = px * openQ;
+      const lev = this.leverageOf(acct, m);
+      const margin = Math.ceil(openNtl / lev);
+      ch.rawUsdMicro -= margin;
+      raw += margin + (isBuy ? -openNtl : openNtl) - (closeQ > 0 ? 0 : fee);
+    }
+    pos.isoRawMicro = raw;
   }
 
   /** Resting reduce-only orders shrink with the position and are cancelled when it closes or flips (measured). */
@@ -1336,15 +1440,25 @@ export class SimExchange {
     list.push({ order: basicOrder(o), status: o.status, statusTimestamp: o.statusTimestamp });
   }
 
+  /**
+   * What new margin can come from: the cross balance (cross account value − cross margin used − margin of
+   * open orders). Isolated positions hold their own margin and neither add to nor draw on it.
+   */
   private availableMargin(acct: Account, ch: Clearinghouse): number {
     let value = ch.rawUsdMicro / 1e6;
     let used = 0;
     for (const [m, p] of ch.positions) {
+      if (p.isolated) continue;
       const szi = p.szi / pow10(m.szDecimals);
       value += szi * m.markPx;
       used += (Math.abs(szi) * m.markPx) / this.leverageOf(acct, m);
     }
     return value - used - ch.orderMargin;
+  }
+
+  /** The account's margin mode for a market: isolated-only markets always, others when it chose so. */
+  private isIsolated(acct: Account, m: Market): boolean {
+    return m.def.onlyIsolated === true || acct.isolatedMode.has(m);
   }
 
   private leverageOf(acct: Account, m: Market): number {
@@ -1388,6 +1502,7 @@ export class SimExchange {
         reduceOnlyOpen: 0,
         fills: [],
         leverage: new Map(),
+        isolatedMode: new Set(),
         volumeMicro: 0,
         realizedMicro: 0,
         feesMicro: 0,
@@ -1551,8 +1666,16 @@ function clampStep(next: number, prev: number): number {
   return Math.min(hi, Math.max(lo, next));
 }
 
+/** Cash of a clearinghouse in micro-USDC: the cross balance plus every isolated position's own rawUsd. */
+function cashOf(ch: Clearinghouse): number {
+  let cash = ch.rawUsdMicro;
+  for (const p of ch.positions.values()) cash += p.isoRawMicro;
+  return cash;
+}
+
+/** Account value at mark (USDC), cross and isolated: Σ cash + Σ szi × mark. */
 function accountValueOf(ch: Clearinghouse): number {
-  let v = ch.rawUsdMicro / 1e6;
+  let v = cashOf(ch) / 1e6;
   for (const [m, p] of ch.positions) v += (p.szi / pow10(m.szDecimals)) * m.markPx;
   return v;
 }
@@ -1629,6 +1752,11 @@ function mulDivRound(a: number, b: number, c: number): number {
   const C = BigInt(c);
   const q = big / C;
   return Number(2n * (big - q * C) >= C ? q + 1n : q);
+}
+
+/** round(a × b / c) for an integer a of either sign and non-negative integers b, c (half away from zero). */
+function mulDivRoundSigned(a: number, b: number, c: number): number {
+  return a < 0 ? -mulDivRound(-a, b, c) : mulDivRound(a, b, c);
 }
 
 function deterministicAddress(seed: string): string {

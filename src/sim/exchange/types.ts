@@ -179,7 +179,7 @@ export interface SimAccountSummary {
   address: string;
   /** Deposits in micro-USDC per dex. */
   depositsMicro: Record<string, number>;
-  /** Raw USD (cash incl. position notional flows, realised PnL and fees) in micro-USDC per dex. */
+  /** Cash per dex in micro-USDC: the cross balance plus isolated positions' own cash (deposits − bought + sold notional − fees). */
   rawUsdMicro: Record<string, number>;
   /** Account value at mark per dex (number, USDC). */
   accountValue: Record<string, number>;
