@@ -12,13 +12,15 @@ import { type SimLimits, VENUE_LIMITS } from './server/limits.ts';
 import { SimServer, type SimStats } from './server/server.ts';
 
 export type { SimExchange } from './exchange/exchange.ts';
+export type { ErrorKey, StringSource } from './exchange/errors.ts';
+export { ERROR_SOURCES, err as SIM_ERRORS } from './exchange/errors.ts';
 export type { SimEvent, SimMarketDef, SimOrderInput } from './exchange/types.ts';
 export type { Scheduler } from './market/scheduler.ts';
 export { realTimeScheduler, VirtualScheduler } from './market/scheduler.ts';
 export type { Faults, PostKind, SilenceSpec } from './server/faults.ts';
 export { MALFORMED_FRAME } from './server/faults.ts';
 export type { SimLimits } from './server/limits.ts';
-export { LIMIT_ERRORS, VENUE_LIMITS } from './server/limits.ts';
+export { LIMIT_ERROR_SOURCES, LIMIT_ERRORS, VENUE_LIMITS } from './server/limits.ts';
 export type { SimStats } from './server/server.ts';
 export { GREETING } from './server/server.ts';
 

@@ -81,7 +81,7 @@ describe('signed actions', () => {
     assert.deepEqual(post(ex, user.pk, updateLeverageAction(0, true, 26)).body, { status: 'err', response: 'Invalid leverage value.' });
   });
 
-  it('unknown asset id: per-order error; more than 200 cancels: the whole action is refused', () => {
+  it('unknown asset id: per-order error ([invented] string); more than 200 cancels: the whole action is refused ([observed])', () => {
     const { ex, user } = setup();
     const r = post(ex, user.pk, orderAction([orderWire({ asset: 7, isBuy: true, px: '1990', sz: '0.1', reduceOnly: false, tif: 'Gtc' })]));
     assert.deepEqual((r.body as { response: { data: { statuses: unknown[] } } }).response.data.statuses, [{ error: 'Unknown asset. asset=7' }]);

@@ -44,8 +44,10 @@ function fillsOf(events: SimEvent[], user: string): WireFill[] {
   return events.flatMap((e) => (e.kind === 'userFills' && e.user === user ? e.data.fills : []));
 }
 
-describe('validation errors (venue strings)', () => {
-  it('tick, lot, zero size, minimum notional, price band', () => {
+// Strings are labelled where asserted: [documented] / [observed] venue strings, [invented] hlsim's own
+// (docs/hlsim.md "Strings: source"; the labels match ERROR_SOURCES, checked by strings.test.ts).
+describe('validation errors', () => {
+  it('tick, lot, zero size, minimum notional, price band ([documented] tick and minimum, [observed] sizes and band)', () => {
     const { ex } = setup();
     const r = ex.internalPlaceOrders(A, [
       gtc('BTC', true, '99999.5', '0.001'), // BTC prices are integers (6 − 5 = 1 decimal allowed, but 6 sig figs)
@@ -56,12 +58,12 @@ describe('validation errors (venue strings)', () => {
       gtc('BTC', true, '10000', '0.01'), // 90 % below the mark
     ]);
     assert.deepEqual(r, [
-      { error: 'Price must be divisible by tick size. asset=0' },
-      { error: 'Price must be divisible by tick size. asset=1' },
-      { error: 'Order has invalid size.' },
-      { error: 'Order has zero size.' },
-      { error: 'Order must have minimum value of $10. asset=0' },
-      { error: 'Order price cannot be more than 80% away from the reference price' },
+      { error: 'Price must be divisible by tick size. asset=0' }, // documented
+      { error: 'Price must be divisible by tick size. asset=1' }, // documented
+      { error: 'Order has invalid size.' }, // observed
+      { error: 'Order has zero size.' }, // observed
+      { error: 'Order must have minimum value of $10. asset=0' }, // documented
+      { error: 'Order price cannot be more than 80% away from the reference price' }, // observed
     ]);
   });
 
@@ -137,7 +139,7 @@ describe('validation errors (venue strings)', () => {
     assert.equal(ex.position(A, 'ETH'), null);
   });
 
-  it('unknown coin / asset and duplicate cloid', () => {
+  it('duplicate cloid ([invented] string)', () => {
     const { ex } = setup();
     const cloid = `0x${'01'.repeat(16)}`;
     const r = ex.internalPlaceOrders(A, [gtc('BTC', true, '99000', '0.001', { cloid }), gtc('BTC', true, '98000', '0.001', { cloid })]);

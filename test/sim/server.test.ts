@@ -6,8 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { GREETING, LIMIT_ERRORS, MALFORMED_FRAME, type SimHandle, startSim, VirtualScheduler } from '../../src/sim/index.ts';
 import { type Frame, HttpClient, randomPrivateKey, Signer, sleep, WsClient } from './client.ts';
+import { documented, invented } from './strings.ts';
 
 const isError = (text: string) => (f: Frame) => f.channel === 'error' && f.data === text;
+// Every string below is asserted with its kind (docs/hlsim.md "Strings: source"): the WS error strings and
+// the greeting are venue-documented (§4.1); the limit strings other than in-flight, and the WS post error
+// rendering, are hlsim's own.
 
 async function withClient(sim: SimHandle, clients: WsClient[]): Promise<WsClient> {
   const c = await WsClient.connect(sim.wsUrl);
@@ -29,7 +33,8 @@ describe('hlsim transport', () => {
   test('greets with the venue plain-text frame and answers ping with pong', async () => {
     const c = await withClient(sim, clients);
     await c.ping();
-    assert.equal(c.texts[0], GREETING);
+    documented(c.texts[0], 'Websocket connection established.');
+    assert.equal(GREETING, c.texts[0]);
     assert.deepEqual(c.on('pong')[0], { channel: 'pong' });
   });
 
@@ -49,13 +54,13 @@ describe('hlsim transport', () => {
     assert.deepEqual(agg.data, { method: 'subscribe', subscription: { type: 'l2Book', coin: 'ETH', nSigFigs: 5, mantissa: 2 } });
   });
 
-  test('answers bad requests with the venue error strings', async () => {
+  test('answers bad requests with the venue error strings (venue-documented, §4.1)', async () => {
     const c = await withClient(sim, clients);
     await c.subscribe({ type: 'bbo', coin: 'BTC' });
     const sub = { type: 'bbo', coin: 'BTC' };
     let e = c.waitFor(isError(`Already subscribed: ${JSON.stringify(sub)}`));
     c.send({ method: 'subscribe', subscription: sub });
-    await e;
+    documented((await e).data, `Already subscribed: ${JSON.stringify(sub)}`);
 
     const bad = { type: 'l2Book', coin: 'BTC', nSigFigs: 9 };
     e = c.waitFor(isError(`Invalid subscription ${JSON.stringify(bad)}`));
@@ -89,7 +94,7 @@ describe('hlsim transport', () => {
     await c.ping();
   });
 
-  test('limits subscriptions and unique users per IP with the venue errors', async () => {
+  test('limits subscriptions and unique users per IP (hlsim-invented strings: the venue documents the limits, not its answers)', async () => {
     const c = await withClient(sim, clients);
     const users = [new Signer().address, new Signer().address, new Signer().address];
     // Other tests of this suite hold subscriptions too: count from what the server reports.
@@ -101,11 +106,11 @@ describe('hlsim transport', () => {
     c.send({ method: 'subscribe', subscription: { type: 'userFills', user: users[0] } });
     c.send({ method: 'subscribe', subscription: { type: 'userFills', user: users[1] } });
     c.send({ method: 'subscribe', subscription: { type: 'userFills', user: users[2] } });
-    await e;
+    invented((await e).data, 'Cannot track more than 2 total users.', 'limit.users');
     const coins = ['BTC', 'ETH', 'SOL', 'HYPE', 'xyz:XYZ100', 'xyz:TSLA', 'xyz:NVDA'];
     const s = c.waitFor(isError(LIMIT_ERRORS.subscriptions(6)));
     for (const coin of coins) c.send({ method: 'subscribe', subscription: { type: 'trades', coin } });
-    await s;
+    invented((await s).data, 'Cannot subscribe to more than 6 channels.', 'limit.subscriptions');
     assert.equal(sim.stats().subscriptions, 6);
     assert.ok(sim.stats().maxSubscriptions <= 6);
   });
@@ -130,7 +135,7 @@ describe('hlsim transport', () => {
 });
 
 describe('hlsim limits: messages per minute, in-flight posts, connections', () => {
-  test('the 2000-messages-per-minute limit (configured 5) answers the venue error and counts every message', async (t) => {
+  test('the 2000-messages-per-minute limit (configured 5) answers an error (hlsim-invented string) and counts every message', async (t) => {
     const sim = await startSim({ dynamics: false, adminPort: null, limits: { wsMessagesPerMinute: 5 } });
     const c = await WsClient.connect(sim.wsUrl);
     t.after(async () => {
@@ -140,7 +145,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
     for (let i = 0; i < 5; i++) await c.ping();
     const e = c.waitFor(isError(LIMIT_ERRORS.messages(5)));
     c.send({ method: 'ping' });
-    await e;
+    invented((await e).data, 'Cannot send more than 5 messages per minute.', 'limit.messages');
     assert.equal(c.on('pong').length, 5);
     const stats = sim.stats();
     assert.equal(stats.maxMessagesPerMinute, 6);
@@ -148,7 +153,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
     assert.equal(stats.inboundMessages, 6);
   });
 
-  test('in-flight posts beyond the limit (configured 2) get `too many pending post requests id=<id>`', async (t) => {
+  test('in-flight posts beyond the limit (configured 2) get `too many pending post requests id=<id>` (venue-documented)', async (t) => {
     const sim = await startSim({ dynamics: false, adminPort: null, limits: { inFlightPosts: 2 } });
     const c = await WsClient.connect(sim.wsUrl);
     t.after(async () => {
@@ -160,7 +165,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
     const id = c.takePostId();
     const e = c.waitFor(isError(`too many pending post requests id=${id}`));
     c.send({ method: 'post', id, request: { type: 'info', payload: { type: 'meta' } } });
-    await e;
+    documented((await e).data, `too many pending post requests id=${id}`, 'limit.inFlight');
     await Promise.all(replies);
     assert.equal(sim.stats().maxInFlightPosts, 2);
   });
@@ -270,7 +275,8 @@ describe('hlsim socket faults', () => {
     sim.faults.rateLimitNext(2);
     assert.equal((await http.info({ type: 'meta' })).status, 429);
     const r = await c.post('info', { type: 'meta' });
-    assert.deepEqual(r, { type: 'error', payload: '429 Too Many Requests' });
+    assert.equal(r.type, 'error');
+    invented(r.payload, '429 Too Many Requests'); // §4.2: mirrors the HTTP status; the rendering is hlsim's
     assert.notEqual((await http.info({ type: 'meta' })).status, 429);
   });
 

@@ -8,6 +8,7 @@ import { cancelAction, orderAction, orderWire, scheduleCancelAction, updateLever
 import { formatPrice, formatSize } from '../../src/protocol/format.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, WsClient } from './client.ts';
+import { documented, invented, observed } from './strings.ts';
 
 interface MarketInfo {
   coin: string;
@@ -149,7 +150,9 @@ describe('hlsim over the wire: trading', () => {
     assert.equal(Number(book.levels[1][0].px), Number(a2));
   });
 
-  test('each validation error arrives with the venue\'s exact string', async () => {
+  // Each string is asserted with its kind (docs/hlsim.md "Strings: source"): documented/observed are the
+  // venue's own words; invented ones are hlsim's where the venue's answer is unknown.
+  test('each validation error arrives with its exact string (venue-documented, venue-observed or hlsim-invented, as labelled)', async () => {
     const c = await connect();
     const a = m.asset;
     // A resting book: best bid 30 bps under, best ask 30 bps over the oracle.
@@ -163,30 +166,30 @@ describe('hlsim over the wire: trading', () => {
 
     // Tick: one more significant figure than allowed.
     const offTick = `${formatPrice(m.oraclePx, m.szDecimals, 'perp', 'down')}${formatPrice(m.oraclePx, m.szDecimals, 'perp', 'down').includes('.') ? '' : '.'}01`;
-    assert.equal(await one(taker, { isBuy: true, px: offTick, sz: sz(m, 100), tif: 'Gtc' }), `Price must be divisible by tick size. asset=${a}`);
+    documented(await one(taker, { isBuy: true, px: offTick, sz: sz(m, 100), tif: 'Gtc' }), `Price must be divisible by tick size. asset=${a}`, 'tick');
     // Minimum notional.
     const tiny = formatSize(10 ** -m.szDecimals, m.szDecimals);
     assert.ok(Number(tiny) * m.oraclePx < 10, 'one lot is under $10 for this market');
-    assert.equal(await one(taker, { isBuy: true, px: bid, sz: tiny, tif: 'Gtc' }), `Order must have minimum value of $10. asset=${a}`);
+    documented(await one(taker, { isBuy: true, px: bid, sz: tiny, tif: 'Gtc' }), `Order must have minimum value of $10. asset=${a}`, 'minNotional');
     // Reduce-only with no position.
-    assert.equal(await one(poor, { isBuy: true, px: bid, sz: sz(m, 15), tif: 'Gtc', reduceOnly: true }), `Reduce only order would increase position. asset=${a}`);
+    documented(await one(poor, { isBuy: true, px: bid, sz: sz(m, 15), tif: 'Gtc', reduceOnly: true }), `Reduce only order would increase position. asset=${a}`, 'reduceOnly');
     // ALO that would cross: the error quotes the touch as the venue's book shows it.
     const book = await http.infoOk<{ levels: [{ px: string }[], { px: string }[]] }>({ type: 'l2Book', coin: COIN });
     const [bestBid, bestAsk] = [book.levels[0][0].px, book.levels[1][0].px];
-    assert.equal(await one(taker, { isBuy: true, px: formatPrice(bestAsk, m.szDecimals, 'perp', 'nearest'), sz: sz(m, 100), tif: 'Alo' }), `Post only order would have immediately matched, bbo was ${bestBid}@${bestAsk}. asset=${a}`);
+    documented(await one(taker, { isBuy: true, px: formatPrice(bestAsk, m.szDecimals, 'perp', 'nearest'), sz: sz(m, 100), tif: 'Alo' }), `Post only order would have immediately matched, bbo was ${bestBid}@${bestAsk}. asset=${a}`, 'badAloPx');
     // IOC with nothing to match.
-    assert.equal(await one(taker, { isBuy: true, px: px(m, -100, 'down'), sz: sz(m, 100), tif: 'Ioc' }), `Order could not immediately match against any resting orders. asset=${a}`);
+    documented(await one(taker, { isBuy: true, px: px(m, -100, 'down'), sz: sz(m, 100), tif: 'Ioc' }), `Order could not immediately match against any resting orders. asset=${a}`, 'iocCancel');
     // Insufficient margin: $20 of collateral for a $10,000 order.
-    assert.equal(await one(poor, { isBuy: true, px: bid, sz: sz(m, 10_000), tif: 'Gtc' }), `Insufficient margin to place order. asset=${a}`);
+    documented(await one(poor, { isBuy: true, px: bid, sz: sz(m, 10_000), tif: 'Gtc' }), `Insufficient margin to place order. asset=${a}`, 'margin');
     // Lot size: one decimal more than szDecimals.
     const offLot = (Number(sz(m, 100)) + 10 ** -(m.szDecimals + 1)).toFixed(m.szDecimals + 1);
-    assert.equal(await one(taker, { isBuy: true, px: bid, sz: offLot, tif: 'Gtc' }), 'Order has invalid size.');
+    observed(await one(taker, { isBuy: true, px: bid, sz: offLot, tif: 'Gtc' }), 'Order has invalid size.', 'invalidSize');
     // Zero size (the protocol builders refuse it, so the action is written by hand).
     const zero = { type: 'order', orders: [{ a, b: true, p: bid, s: '0', r: false, t: { limit: { tif: 'Gtc' } } }], grouping: 'na' };
-    assert.deepEqual(statuses(await postAction(c, taker.sign(zero))), [{ error: 'Order has zero size.' }]);
-    // Unknown asset: the whole string, suffix included.
+    observed((statuses(await postAction(c, taker.sign(zero)))[0] as { error?: string }).error, 'Order has zero size.', 'zeroSize');
+    // Unknown asset: the whole string, suffix included — hlsim's own wording (the venue's is undocumented).
     const unknown = (statuses(await postAction(c, taker.sign(orderAction([orderWire({ asset: 199_999, isBuy: true, px: bid, sz: sz(m, 100), reduceOnly: false, tif: 'Gtc' })]))))[0] as { error?: string }).error;
-    assert.equal(unknown, 'Unknown asset. asset=199999');
+    invented(unknown, 'Unknown asset. asset=199999', 'unknownAsset');
   });
 
   test('a bad signature and a reused nonce are rejected; a body of the wrong shape is HTTP 422', async () => {
@@ -198,29 +201,33 @@ describe('hlsim over the wire: trading', () => {
     assert.equal(bad.status, 200);
     const badJson = bad.json as { status: string; response: string };
     assert.equal(badJson.status, 'err');
-    assert.match(badJson.response, /^L1 error: User or API Wallet 0x[0-9a-f]{40} does not exist\.$/);
-    assert.ok(!badJson.response.includes(taker.address));
+    const recovered = /^L1 error: User or API Wallet (0x[0-9a-f]{40}) does not exist\.$/.exec(badJson.response)?.[1];
+    documented(badJson.response, `L1 error: User or API Wallet ${recovered} does not exist.`, 'signerMissing');
+    assert.notEqual(recovered, taker.address);
 
     const first = await http.exchange(body);
     assert.equal((first.json as { status: string }).status, 'ok');
     const again = await http.exchange(body);
-    assert.deepEqual(again.json, { status: 'err', response: `Invalid nonce: duplicate nonce ${body.nonce}` });
+    assert.equal((again.json as { status: string }).status, 'err');
+    documented((again.json as { response: string }).response, `Invalid nonce: duplicate nonce ${body.nonce}`, 'nonceDuplicate');
 
     const shape = await http.exchange({ action: 'nope' });
     assert.equal(shape.status, 422);
-    assert.match(shape.text, /^Failed to deserialize the JSON body into the target type/);
+    observed(shape.text, 'Failed to deserialize the JSON body into the target type', 'deserialize');
     // Over WS the same failure is a post error mirroring the HTTP status.
     const c = await connect();
     const r = await c.post('action', { action: 'nope' });
     assert.equal(r.type, 'error');
-    assert.match(r.payload as string, /^422 Unprocessable Entity: Failed to deserialize the JSON body into the target type/);
+    // §4.2: the payload mirrors the HTTP status; this exact rendering is hlsim's.
+    invented(r.payload, '422 Unprocessable Entity: Failed to deserialize the JSON body into the target type');
   });
 
   test('an agent approved with a real approveAgent signed by the user trades for the user', async () => {
     const agent = new Signer();
     const order = () => orderBody(agent, m, [{ isBuy: true, px: px(m, -60, 'down'), sz: sz(m, 200), tif: 'Gtc', cloid: `0x${'ab'.repeat(16)}` }]);
     const before = await http.exchange(order());
-    assert.deepEqual(before.json, { status: 'err', response: `L1 error: User or API Wallet ${agent.address} does not exist.` });
+    assert.equal((before.json as { status: string }).status, 'err');
+    documented((before.json as { response: string }).response, `L1 error: User or API Wallet ${agent.address} does not exist.`, 'signerMissing');
 
     const approve = await http.exchange(user.approveAgent(agent.address, 'bot'));
     assert.deepEqual(approve.json, { status: 'ok', response: { type: 'default' } });
@@ -287,8 +294,10 @@ describe('hlsim over the wire: isolated margin', () => {
       { isBuy: true, px: px(m, -10, 'down'), sz: sz(m, 50_000), tif: 'Gtc' },
     ])));
 
-    // Cross is refused on an isolated-only market (venue-observed string); isolated is accepted.
-    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 5))), { status: 'err', response: 'Cross margin is not allowed for this asset.' });
+    // Cross is refused on an isolated-only market; isolated is accepted.
+    const refused = await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 5)));
+    assert.equal(refused.status, 'err');
+    observed(refused.response, 'Cross margin is not allowed for this asset.', 'crossNotAllowed');
     assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, false, 5))), { status: 'ok', response: { type: 'default' } });
 
     // Open: 5× isolated.
@@ -316,7 +325,7 @@ describe('hlsim over the wire: isolated margin', () => {
     assert.equal(open.marginSummary.totalNtlPos, pos.positionValue);
 
     // Still refused with the position open (the isolated-only rule answers first).
-    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 5))), { status: 'err', response: 'Cross margin is not allowed for this asset.' });
+    observed((await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 5)))).response, 'Cross margin is not allowed for this asset.', 'crossNotAllowed');
 
     // Close: everything comes back to the cross balance.
     await trade(false, size);
@@ -347,7 +356,9 @@ describe('hlsim over the wire: isolated margin', () => {
     const open = await state();
     assert.equal(open.assetPositions[0].position.leverage.type, 'isolated');
     assert.equal(open.assetPositions[0].position.leverage.value, 10);
-    assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 10))), { status: 'err', response: 'Cannot switch leverage type with open position.' });
+    const switched = await postAction(c, trader.sign(updateLeverageAction(m.asset, true, 10)));
+    assert.equal(switched.status, 'err');
+    observed(switched.response, 'Cannot switch leverage type with open position.', 'switchLeverageType');
     // Same mode, higher leverage: accepted (the open position keeps its margin).
     assert.deepEqual(await postAction(c, trader.sign(updateLeverageAction(m.asset, false, 20))), { status: 'ok', response: { type: 'default' } });
     const after = await state();

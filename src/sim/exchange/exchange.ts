@@ -366,7 +366,7 @@ export class SimExchange {
     for (const o of orders) {
       const m = this.byCoin.get(o.coin);
       if (m === undefined) {
-        out.push({ error: `Unknown coin ${o.coin}` });
+        out.push({ error: `Unknown coin ${o.coin}` }); // hlsim-invented, in-process callers only
         continue;
       }
       out.push(this.placeOne(acct, m, o.isBuy, o.px, o.sz, o.tif, o.reduceOnly === true, o.cloid));

@@ -1,4 +1,5 @@
 // The venue's per-IP limits (hyperliquid-protocol.md §6.1) and the counters behind them.
+import type { StringSource } from '../exchange/errors.ts';
 
 export interface SimLimits {
   /** WS messages a client may send per sliding minute, across its connections (venue: 2000). */
@@ -24,13 +25,32 @@ export const VENUE_LIMITS: SimLimits = {
   restWeightPerMinute: 1200,
 };
 
-/** The venue's error-channel strings when a limit is exceeded. */
+/**
+ * Error-channel strings when a WS limit is exceeded. Only `inFlight` is the venue's (§4.1). The venue
+ * documents the other limits (§6.1) but not what it answers: those three strings are hlsim's own. The
+ * subscription and user wordings are borrowed from the TS SDK's client-side guards ("Cannot subscribe to
+ * more than 1000 channels.", "Cannot track more than 15 total users."), which are the SDK's, not the venue's.
+ */
 export const LIMIT_ERRORS = {
+  /** hlsim-invented. */
   messages: (limit: number) => `Cannot send more than ${limit} messages per minute.`,
+  /** hlsim-invented (the TS SDK's client-side wording). */
   subscriptions: (limit: number) => `Cannot subscribe to more than ${limit} channels.`,
+  /** hlsim-invented (the TS SDK's client-side wording). */
   users: (limit: number) => `Cannot track more than ${limit} total users.`,
+  /** venue-documented (§4.1). */
   inFlight: (id: unknown) => `too many pending post requests id=${String(id)}`,
 } as const;
+
+export type LimitErrorKey = keyof typeof LIMIT_ERRORS;
+
+/** Where each LIMIT_ERRORS string comes from (docs/hlsim.md "Strings: source"). */
+export const LIMIT_ERROR_SOURCES: Record<LimitErrorKey, StringSource> = {
+  messages: 'hlsim-invented',
+  subscriptions: 'hlsim-invented',
+  users: 'hlsim-invented',
+  inFlight: 'venue-documented',
+};
 
 const WINDOW_MS = 60_000;
 

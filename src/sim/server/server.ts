@@ -17,6 +17,8 @@ export type SimVenuePort = Pick<
   'handleExchange' | 'handleInfo' | 'onEvent' | 'bboData' | 'l2BookData' | 'activeAssetCtxData' | 'userFillsSnapshot'
 >;
 
+/** venue-documented (§4.1). The other WS error strings below (Already subscribed, Invalid subscription,
+ * Already unsubscribed, Error parsing JSON into valid websocket request) are venue-documented too (§4.1). */
 export const GREETING = 'Websocket connection established.';
 export const PONG_FRAME = '{"channel":"pong"}';
 export const HEALTH_TEXT = 'hlsim ok\n';
@@ -255,7 +257,8 @@ export class SimServer implements FaultTarget {
   }
 
   private onApiPost(kind: 'info' | 'action', req: IncomingMessage, res: ServerResponse, text: string): void {
-    // Body errors are answered as the venue's JSON extractor does: plain text, before any handler runs.
+    // Body errors are answered as the venue's JSON extractor does: plain text, before any handler runs. The
+    // venue's 422 text is observed; these 415 and 400 texts are axum's standard ones, hlsim's inference.
     const contentType = req.headers['content-type'] ?? '';
     if (!contentType.toLowerCase().startsWith('application/json')) {
       sendText(res, 415, 'Expected request with `Content-Type: application/json`');
@@ -320,7 +323,7 @@ export class SimServer implements FaultTarget {
       // An exchange bug must not take the transport down: answer as a venue-side internal error.
       this.s.internalErrors++;
       this.lastInternalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      return { status: 500, body: 'internal server error' };
+      return { status: 500, body: 'internal server error' }; // hlsim-invented
     }
     if (via === 'http' && kind === 'info' && r.httpStatus === 200) {
       const extra = infoItemsSurcharge(body, r.body);
