@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ClearinghouseState } from '../../src/protocol/wire.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
-import { httpInfoTransport, InfoClient } from '../../src/venue/info.ts';
+import { httpInfoTransport, InfoClient, RestLimiter } from '../../src/venue/info.ts';
 import { type ReconcileSnapshot, Reconciler, type ReconcileSource } from '../../src/venue/reconcile.ts';
 import { ManualClock, makeCloid, TestSigner, until } from './helpers.ts';
 
@@ -20,8 +20,15 @@ describe('reconciliation (hlsim)', () => {
   let source: ReconcileSource;
 
   before(async () => {
-    sim = await startSim({ dynamics: false, adminPort: null, fund: { [user]: 100_000, [maker]: 1_000_000 } });
-    info = new InfoClient({ http: httpInfoTransport({ httpUrl: sim.httpUrl }), retryBaseMs: 1, maxRetries: 0 });
+    // The suite's ~20 runs weigh more than the venue's 1200/min: limits raised on both sides so no run waits
+    // for the window to slide (the weights themselves are tested in info.test.ts and the faults suite).
+    sim = await startSim({ dynamics: false, adminPort: null, fund: { [user]: 100_000, [maker]: 1_000_000 }, limits: { restWeightPerMinute: 1_000_000 } });
+    info = new InfoClient({
+      http: httpInfoTransport({ httpUrl: sim.httpUrl }),
+      limiter: new RestLimiter(undefined, { maxWeight: 1_000_000 }),
+      retryBaseMs: 1,
+      maxRetries: 0,
+    });
     // Liquidity, then a position and a resting order for `user` on the xyz dex.
     sim.exchange.internalPlaceOrders(maker, [{ coin: 'xyz:GOLD', isBuy: false, px: '4600', sz: '1', tif: 'Gtc' }]);
     const st = sim.exchange.internalPlaceOrders(user, [
