@@ -13,6 +13,7 @@ import {
   PARSE_OK,
   parseActiveAssetCtxInto,
   parseBboInto,
+  parseL2BookResponse,
   parseWsMessage,
   partitionFills,
   partitionOrderUpdates,
@@ -24,20 +25,21 @@ import type {
   ExchangeResponse,
   InfoRequest,
   L2Book,
+  L2Level,
   UserFill,
   WsOrderUpdate,
   WsTrade,
   WsUserEvent,
   WsUserFills,
 } from '../protocol/wire.ts';
-import { systemClock, silentLogger, type VenueClock, type VenueLogger } from './clock.ts';
+import { systemClock, silentLogger, type TimerHandle, type VenueClock, type VenueLogger } from './clock.ts';
 import { type BackoffConfig, type CloseReason, VenueConnection } from './connection.ts';
 import { httpInfoTransport, InfoClient, InfoError, type RestLimiterConfig, RestLimiter } from './info.ts';
 import { OutboundQueue, type WireBudget, type WriteOutcome } from './outbound.ts';
 import { type PostOutcome, type PostResult, PostTracker, postFrame } from './posts.ts';
 import { type MarketSlot, Readiness, type ReadinessCause, type ReadinessConfig, type ReadinessState } from './readiness.ts';
 import { type ReconcileSnapshot, Reconciler, type ReconcilerOptions } from './reconcile.ts';
-import { desiredSubscriptions, type SubscriptionError, SubscriptionManager } from './subscriptions.ts';
+import { desiredSubscriptions, type SubscriptionEntry, type SubscriptionError, SubscriptionManager } from './subscriptions.ts';
 
 export interface VenueClientOptions {
   wsUrl: string;
@@ -59,6 +61,12 @@ export interface VenueClientOptions {
   pongTimeoutMs?: number;
   connectTimeoutMs?: number;
   readiness?: Partial<ReadinessConfig>;
+  /**
+   * The venue may send bbo only on change, so a quiet market could never become ready. A market whose bbo
+   * subscription is acked but that has seen no bbo this long later (and has its ctx) is seeded once per
+   * connection from an info `l2Book` (WS post, best levels) — off the hot path. ms, default 2000; 0 disables.
+   */
+  bboSeedMs?: number;
   ackTimeoutMs?: number;
   subscribeAttempts?: number;
   wireBudget?: Partial<WireBudget>;
@@ -122,6 +130,9 @@ export interface VenueCounters {
   duplicateFills: number;
   /** Elements of a user-channel frame that failed validation and were dropped while the rest was kept. */
   badEntries: number;
+  /** Markets whose first bbo of a connection came from an l2Book info request (no bbo frame in time). */
+  bboSeeds: number;
+  bboSeedFailures: number;
 }
 
 type Handler<A extends unknown[]> = ((...args: A) => void) | null;
@@ -168,12 +179,16 @@ export class VenueClient {
     pongs: 0,
     duplicateFills: 0,
     badEntries: 0,
+    bboSeeds: 0,
+    bboSeedFailures: 0,
   };
   readonly user: string | null;
   private readonly clock: VenueClock;
   private readonly log: VenueLogger;
   private readonly actionTimeoutMs: number;
   private readonly infoTimeoutMs: number;
+  private readonly bboSeedMs: number;
+  private readonly bboSeedTimers = new Map<string, TimerHandle>();
   private readonly bbo: BboFrame = newBboFrame();
   private readonly ctx: ActiveAssetCtxFrame = newActiveAssetCtxFrame();
   private reconcileStarted = false;
@@ -197,6 +212,7 @@ export class VenueClient {
     this.user = opts.user ? opts.user.toLowerCase() : null;
     this.actionTimeoutMs = opts.actionTimeoutMs ?? 5000;
     this.infoTimeoutMs = opts.infoTimeoutMs ?? 10_000;
+    this.bboSeedMs = opts.bboSeedMs ?? 2000;
 
     this.connection = new VenueConnection(
       {
@@ -241,7 +257,7 @@ export class VenueClient {
         },
         ackTimeoutMs: opts.ackTimeoutMs,
         maxAttempts: opts.subscribeAttempts,
-        onChange: () => this.onSubscriptionChange(),
+        onChange: (e) => this.onSubscriptionChange(e),
         onError: (e) => {
           this.log.error({ sub: e.sub, reason: e.reason, detail: e.detail }, 'venue subscription failed');
           this.hSubError?.(e);
@@ -276,6 +292,7 @@ export class VenueClient {
 
   /** Closes for good. Reconciliation stops first so the final unknowns do not schedule new work. */
   stop(): void {
+    this.clearBboSeeds();
     this.reconciler?.stop();
     this.readiness.stop();
     this.connection.stop();
@@ -390,6 +407,7 @@ export class VenueClient {
   /** Synchronous: readiness first, then the queue, posts (→ unknown), subscriptions. */
   private onClose(session: number, reason: CloseReason, _detail: string): void {
     this.readiness.onDisconnect();
+    this.clearBboSeeds();
     this.outbound.setConnected(false);
     this.posts.failAll();
     this.subscriptions.onDisconnect();
@@ -455,23 +473,9 @@ export class VenueClient {
         // Valid but not in the scanner's exact layout: take the general path's numbers.
         const slot = this.readiness.slot(m.data.coin);
         if (slot) this.noteBbo(slot, now);
-        const b = this.bbo;
         const [bid, ask] = m.data.bbo;
-        b.coin = m.data.coin;
-        b.time = m.data.time;
-        b.hasBid = bid !== null;
-        b.bidPx = bid ? Number(bid.px) : Number.NaN;
-        b.bidSz = bid ? Number(bid.sz) : Number.NaN;
-        b.bidN = bid ? bid.n : 0;
-        b.bidPxRaw = bid ? bid.px : '';
-        b.bidSzRaw = bid ? bid.sz : '';
-        b.hasAsk = ask !== null;
-        b.askPx = ask ? Number(ask.px) : Number.NaN;
-        b.askSz = ask ? Number(ask.sz) : Number.NaN;
-        b.askN = ask ? ask.n : 0;
-        b.askPxRaw = ask ? ask.px : '';
-        b.askSzRaw = ask ? ask.sz : '';
-        this.hBbo?.(b, now);
+        this.fillBbo(m.data.coin, m.data.time, bid, ask);
+        this.hBbo?.(this.bbo, now);
         return;
       }
       case 'activeAssetCtx': {
@@ -616,9 +620,81 @@ export class VenueClient {
     }
   }
 
-  private onSubscriptionChange(): void {
+  private onSubscriptionChange(e: SubscriptionEntry): void {
+    if (e.sub.type === 'bbo' && e.state === 'acked') this.armBboSeed(e.sub.coin, this.readiness.currentSession);
     this.readiness.setUserAcked(this.subscriptions.userAcked());
     this.maybeStartReconcile();
+  }
+
+  // ---------------------------------------------------------------- bbo seed (quiet markets)
+
+  private armBboSeed(coin: string, session: number): void {
+    if (this.bboSeedMs <= 0 || this.bboSeedTimers.has(coin) || !this.readiness.slot(coin)) return;
+    this.bboSeedTimers.set(
+      coin,
+      this.clock.setTimeout(() => {
+        this.bboSeedTimers.delete(coin);
+        this.checkBboSeed(coin, session);
+      }, this.bboSeedMs),
+    );
+  }
+
+  private clearBboSeeds(): void {
+    for (const t of this.bboSeedTimers.values()) this.clock.clearTimeout(t);
+    this.bboSeedTimers.clear();
+  }
+
+  /** Timer: still no bbo on this connection → ask for the book (once ctx is in; until then, look again later). */
+  private checkBboSeed(coin: string, session: number): void {
+    const slot = this.readiness.slot(coin);
+    if (!slot || !this.connection.isOpen || this.readiness.currentSession !== session || slot.lastBboAt > 0) return;
+    if (slot.lastCtxAt === 0) {
+      this.armBboSeed(coin, session);
+      return;
+    }
+    this.infoClient.request<unknown>({ type: 'l2Book', coin }, 'ws').then(
+      (book) => this.applyBboSeed(slot, session, book),
+      (err) => {
+        this.counters.bboSeedFailures++;
+        this.log.warn({ coin, err: String(err) }, 'bbo seed from l2Book failed (will retry)');
+        this.armBboSeed(coin, session);
+      },
+    );
+  }
+
+  private applyBboSeed(slot: MarketSlot, session: number, answer: unknown): void {
+    // A bbo frame that arrived meanwhile, or a new connection, makes the seed moot.
+    if (!this.connection.isOpen || this.readiness.currentSession !== session || slot.lastBboAt > 0) return;
+    const book = parseL2BookResponse(answer);
+    if (book === null || book instanceof Error || book.coin !== slot.coin) {
+      this.counters.bboSeedFailures++;
+      this.log.warn({ coin: slot.coin, why: book instanceof Error ? book.message : 'no book' }, 'bbo seed: unusable l2Book answer');
+      this.armBboSeed(slot.coin, session);
+      return;
+    }
+    const now = this.clock.now();
+    this.counters.bboSeeds++;
+    this.fillBbo(slot.coin, book.time, book.levels[0][0] ?? null, book.levels[1][0] ?? null);
+    this.readiness.onBbo(slot, now);
+    this.hBbo?.(this.bbo, now);
+  }
+
+  private fillBbo(coin: string, time: number, bid: L2Level | null, ask: L2Level | null): void {
+    const b = this.bbo;
+    b.coin = coin;
+    b.time = time;
+    b.hasBid = bid !== null;
+    b.bidPx = bid ? Number(bid.px) : Number.NaN;
+    b.bidSz = bid ? Number(bid.sz) : Number.NaN;
+    b.bidN = bid ? bid.n : 0;
+    b.bidPxRaw = bid ? bid.px : '';
+    b.bidSzRaw = bid ? bid.sz : '';
+    b.hasAsk = ask !== null;
+    b.askPx = ask ? Number(ask.px) : Number.NaN;
+    b.askSz = ask ? Number(ask.sz) : Number.NaN;
+    b.askN = ask ? ask.n : 0;
+    b.askPxRaw = ask ? ask.px : '';
+    b.askSzRaw = ask ? ask.sz : '';
   }
 
   /** Reconcile once the user channels are live (acked + snapshot), so nothing falls between the two. */

@@ -18,7 +18,7 @@ import type { PostResult } from '../../src/venue/posts.ts';
 import type { ReadinessState } from '../../src/venue/readiness.ts';
 import type { ReconcileSnapshot } from '../../src/venue/reconcile.ts';
 import { VenueClient, type VenueClientOptions } from '../../src/venue/venue-client.ts';
-import { fastScheduler, makeCloid, seededRandom, sleep, startBlackholeProxy, TestSigner, until } from './helpers.ts';
+import { fastScheduler, makeCloid, seededRandom, sleep, startBlackholeProxy, startFrameFilterProxy, TestSigner, until } from './helpers.ts';
 
 const MARKETS = ['BTC', 'xyz:GOLD', 'xyz:TSLA', 'xyz:NVDA'];
 const PREFIX = 'be';
@@ -39,7 +39,15 @@ interface Rig {
 
 async function rig(
   t: { after: (fn: () => unknown) => void },
-  opts: { limits?: Partial<SimLimits>; client?: Partial<VenueClientOptions>; proxy?: boolean } = {},
+  opts: {
+    limits?: Partial<SimLimits>;
+    client?: Partial<VenueClientOptions>;
+    proxy?: boolean;
+    /** Server frames withheld from the bot by a relay (set before the client connects). */
+    dropFrames?: (text: string) => boolean;
+    /** Called with hlsim before the client starts (faults that must precede the subscriptions). */
+    beforeStart?: (sim: SimHandle) => void;
+  } = {},
 ): Promise<Rig> {
   const signer = new TestSigner();
   const universe = defaultUniverse();
@@ -60,6 +68,13 @@ async function rig(
     wsUrl = proxy.url;
     (sim as SimHandle & { proxy?: typeof proxy }).proxy = proxy;
   }
+  if (opts.dropFrames) {
+    const filter = await startFrameFilterProxy(sim.wsUrl);
+    t.after(() => filter.close());
+    filter.state.drop = opts.dropFrames;
+    wsUrl = filter.url;
+  }
+  opts.beforeStart?.(sim);
   const knownCloids = new Set<string>();
   const client = new VenueClient({
     wsUrl,
@@ -322,6 +337,43 @@ describe('venue faults against hlsim', () => {
     assert.equal(r.client.connection.stats.disconnects, disconnects);
     r.sim.faults.unsilenceChannel({ channel: 'activeAssetCtx', coin: 'xyz:GOLD' });
     await until(() => r.client.readiness.health('xyz:GOLD') === 'ready', 'GOLD back');
+  });
+
+  test('a quiet market with no bbo frame is seeded from l2Book and becomes ready; a market silenced after ready still goes stale', async (t) => {
+    // hlsim publishes no bbo for NVDA (silenced before subscribe); the relay withholds the one bbo snapshot
+    // hlsim still sends after the ack. Only the seed can make NVDA ready.
+    const quiet = 'xyz:NVDA';
+    const seeded: Array<{ coin: string; bid: number; ask: number }> = [];
+    const r = await rig(t, {
+      beforeStart: (sim) => sim.faults.silenceChannel({ channel: 'bbo', coin: quiet }),
+      dropFrames: (text) => text.startsWith(`{"channel":"bbo","data":{"coin":"${quiet}"`),
+      client: { bboSeedMs: 200, readiness: { ctxStaleMs: 1500, bboStaleMs: 2000, allSilentMs: 1500, checkIntervalMs: 50 } },
+    });
+    assert.equal(r.client.readiness.isMarketReady(quiet), true);
+    assert.equal(r.client.counters.bboSeeds, 1);
+    const entry = r.client.subscriptions.get({ type: 'bbo', coin: quiet })!;
+    assert.equal(entry.state, 'acked');
+    assert.equal(entry.hasData, false, 'no bbo frame ever arrived for it');
+    const venueBook = r.sim.exchange.bestBidAsk(quiet);
+    assert.ok(venueBook.bid && venueBook.ask);
+    // The seed reached the bbo handler with the book's best levels (the book may have moved since: loose check).
+    r.client.onBbo((f) => {
+      if (f.coin === quiet) seeded.push({ coin: f.coin, bid: f.bidPx, ask: f.askPx });
+    });
+    // A market silenced after it was ready goes stale — the seed is for a missing FIRST bbo only.
+    const gold = 'xyz:GOLD';
+    r.sim.faults.silenceChannel({ channel: 'bbo', coin: gold });
+    await until(() => r.client.readiness.health(gold) === 'stale', 'GOLD stale');
+    await until(() => r.client.readiness.health(quiet) === 'stale', 'the seeded market goes stale too without bbo frames');
+    assert.equal(r.client.counters.bboSeeds, 1, 'never re-seeded on the same connection');
+    assert.equal(seeded.length, 0);
+    assert.equal(r.client.readiness.health('BTC'), 'ready');
+    // A new connection seeds again.
+    r.sim.faults.dropAllConnections();
+    await until(() => r.client.counters.bboSeeds === 2 && r.client.readiness.isMarketReady(quiet), 'seeded again after reconnect');
+    assert.equal(seeded.length, 1);
+    const mid = (venueBook.bid.px + venueBook.ask.px) / 2;
+    assert.ok(seeded[0].bid < seeded[0].ask && Math.abs(seeded[0].bid / mid - 1) < 0.05, JSON.stringify({ seeded, venueBook }));
   });
 
   test('every market silent while pongs still flow: half-open, reconnect', async (t) => {

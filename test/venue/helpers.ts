@@ -169,3 +169,49 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A WebSocket relay on 127.0.0.1:0 in front of hlsim that can withhold server frames matching `drop` — e.g.
+ * the bbo snapshot hlsim sends right after the ack (its silenceChannel fault covers published updates only),
+ * so a market can look as quiet as the real venue's bbo-on-change feed. Everything else passes verbatim.
+ */
+export async function startFrameFilterProxy(targetUrl: string) {
+  const { WebSocket, WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const state = { drop: null as ((text: string) => boolean) | null, dropped: 0 };
+  wss.on('connection', (down) => {
+    const up = new WebSocket(targetUrl);
+    const early: string[] = [];
+    up.on('open', () => {
+      for (const m of early.splice(0)) up.send(m);
+    });
+    down.on('message', (d) => {
+      const text = d.toString();
+      if (up.readyState === WebSocket.OPEN) up.send(text);
+      else early.push(text);
+    });
+    up.on('message', (d) => {
+      const text = d.toString();
+      if (state.drop?.(text)) state.dropped++;
+      else if (down.readyState === WebSocket.OPEN) down.send(text);
+    });
+    const end = () => {
+      up.terminate();
+      down.terminate();
+    };
+    up.on('close', end);
+    down.on('close', end);
+    up.on('error', end);
+    down.on('error', end);
+  });
+  return {
+    url: `ws://127.0.0.1:${(wss.address() as import('node:net').AddressInfo).port}/ws`,
+    state,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
+}
