@@ -94,8 +94,11 @@ export interface MarketBook {
   flattenClaim: Cloid | null;
   /** Non-terminal orders, and terminal ones whose reported fills are not yet seen as userFills. */
   active: Set<Cloid>;
-  /** Fills up to this venue time are already included via reconciliation. */
+  /** Fills up to this venue time are already included via reconciliation… */
   reconciledThroughMs: number;
+  /** …except fills of orders sent at or after that reconciliation's request (engine time): the snapshot
+   * cannot include them, whatever venue time they carry (clock skew, a late-stamped snapshot). */
+  reconciledRequestedAtMs: number;
   /** Venue time of the latest fill applied (a snapshot older than it must not correct the size). */
   lastFillVenueMs: number;
   /** Engine time of the last local change of the position (a fill applied, or a venue-reported fill). */
@@ -167,6 +170,7 @@ export class OrderTracker {
       flattenClaim: null,
       active: new Set(),
       reconciledThroughMs: 0,
+      reconciledRequestedAtMs: Number.NEGATIVE_INFINITY,
       lastFillVenueMs: 0,
       lastChangeLocalMs: Number.NEGATIVE_INFINITY,
       provisionalOpenedAtMs: 0,
@@ -432,7 +436,7 @@ export class OrderTracker {
         this.counters.snapshotFillsIgnored++;
         continue;
       }
-      if (f.time <= b.reconciledThroughMs) {
+      if (f.time <= b.reconciledThroughMs && !(order !== undefined && order.sentAtMs >= b.reconciledRequestedAtMs)) {
         this.counters.fillsBeforeReconcileIgnored++;
         if (order !== undefined) this.noteFillOnOrder(order, Number(f.sz), Number(f.px), nowMs);
         continue;
@@ -673,6 +677,7 @@ export class OrderTracker {
       const before = b.fillSz;
       b.fillSz = venueSz;
       b.reconciledThroughMs = Math.max(b.reconciledThroughMs, snap.venueTimeMs);
+      b.reconciledRequestedAtMs = requestedAt;
       if (venueSz === 0) {
         if (b.rt !== null) b.rt.exitReason = 'reconciled';
         this.finishRoundTrip(b, nowMs);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mapVenueStatus } from '../../src/core/tracker.ts';
 import type { ReconcileSnapshot } from '../../src/core/types.ts';
-import { enterLong, fill, GOLD, orderUpdate, type Rig, rig, SILVER, T0 } from './helpers.ts';
+import { enterLong, fill, GOLD, orderUpdate, type Rig, ready, rig, SILVER, T0, warm } from './helpers.ts';
 
 const liveStates = (r: Rig) => r.engine.openOrders().map((o) => o.state);
 const pendingOf = (r: Rig, coin = SILVER.coin) => r.engine.marketView(coin)?.pendingEntry ?? null;
@@ -369,4 +369,20 @@ test('incident #8: entries filled only through userFills (no post response, no o
     assert.ok(total !== undefined && Math.abs(total - Number(rec?.size) * oracle) < 1e-9, `cycle ${cycle}: total ${total}`);
     cloid = rec?.cloid ?? '';
   }
+});
+
+test('a fill of an order sent after a reconciliation request always counts, even with a venue time before the snapshot\'s', () => {
+  const r = rig({ timeStopMs: 0, exitThresholdBps: 0, oracleReversalBps: 0, edgeEvaporationExit: false });
+  ready(r);
+  // adopted by reconciliation; the snapshot is stamped later than the venue's clock shows for the next fill
+  r.engine.onReconcile({ venueTimeMs: T0 + 60_000, requestedAtMs: r.clock.t, positions: [{ coin: GOLD.coin, szi: 0.01, entryPx: 2000 }] });
+  assert.equal(r.engine.positions()[0]?.size, 0.01);
+  warm(r, SILVER.coin, 100, { ms: 2000 });
+  r.engine.onAssetCtx(GOLD.coin, 2000, 2000, 1, r.clock.t);
+  r.engine.onBbo(GOLD.coin, 1999, 1, 2001, 1, r.clock.t);
+  r.engine.triggerHardStop('flatten GOLD'); // a flatten sent after the request
+  const x = r.sink.orders.find((o) => o.coin === GOLD.coin && o.reduceOnly);
+  assert.ok(x !== undefined);
+  r.engine.onUserFills([fill(GOLD.coin, 'A', 1999, 0.01, { cloid: x.cloid, time: T0 + 30_000 })], false);
+  assert.deepEqual(r.engine.positions(), [], 'the flatten\'s fill is not mistaken for one the snapshot included');
 });
