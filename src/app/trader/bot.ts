@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.ts';
 import { defaultCoreConfig } from '../../core/config.ts';
 import { CoreEngine } from '../../core/engine.ts';
+import { ENTRY_GATE_ORDER } from '../../core/executor.ts';
 import type {
   CoreObserver,
   HardStopEvent,
@@ -93,18 +94,8 @@ export interface ShutdownResult {
   timedOut: boolean;
 }
 
-const ENTRY_GATES = new Set([
-  'HardStop',
-  'ReadyTrading',
-  'MaxPositionPerMarket',
-  'MaxPositionTotal',
-  'MaxConcurrentPositions',
-  'FlattenInProgress',
-  'HasPosition',
-  'PendingOrder',
-  'ActionBudget',
-  'MarketDataUnavailable',
-]);
+/** Risk/entry gates (the core's executor order) plus its notional gates' missing-mark verdict: 'rejected'. */
+const ENTRY_GATES = new Set<string>([...ENTRY_GATE_ORDER, 'MarketDataUnavailable']);
 const BENIGN_REJECTION = /could not immediately match/i;
 
 /** What the journal calls a core decision. In observe mode a would-be entry stopped only by readiness is "observed". */
