@@ -1,7 +1,10 @@
 // Info client over HTTP (fetch) and over WS post, with a REST limiter using the venue's real weights
-// (hyperliquid-protocol.md §6.1: 1200/min per IP, shared by /info, /exchange and WS posts). Every call returns a
-// Promise and is only ever started from timers or the app — never awaited inside frame handling (the
-// reference blocked its event loop with two inline HTTP calls every 60 s, L11).
+// (hyperliquid-protocol.md §6.1: 1200/min per IP, shared by HTTP /info and /exchange; WS posts have the WS
+// limits — 2000 messages/min, 100 in flight — enforced by the outbound queue). Info over WS post is charged
+// here too: harmless if the venue does not count it, needed if it does. HTTP actions are charged at
+// 1 + floor(batch/40) and never wait: admitted now (they may use the `actionReserve` info may not) or refused.
+// Every call returns a Promise and is only ever started from timers or the app — never awaited inside frame
+// handling (the reference blocked its event loop with two inline HTTP calls every 60 s, L11).
 import type {
   ClearinghouseState,
   FrontendOpenOrder,
@@ -45,10 +48,21 @@ export function actionRequestWeight(batchLength: number): number {
   return 1 + Math.floor(batchLength / 40);
 }
 
+/** Weight of an /exchange request body: its batch is the action's orders, cancels or modifies (1 if none). */
+export function exchangeActionWeight(request: unknown): number {
+  const action = typeof request === 'object' && request !== null ? (request as { action?: unknown }).action : undefined;
+  if (typeof action !== 'object' || action === null) return 1;
+  const a = action as { orders?: unknown; cancels?: unknown; modifies?: unknown };
+  const batch = Array.isArray(a.orders) ? a.orders : Array.isArray(a.cancels) ? a.cancels : Array.isArray(a.modifies) ? a.modifies : [];
+  return actionRequestWeight(batch.length);
+}
+
 export interface RestLimiterConfig {
   /** Weight we allow ourselves per window; the venue allows 1200/min — keep a margin. */
   maxWeight: number;
   windowMs: number;
+  /** Weight of each window only actions may spend (default 5 % of maxWeight): info never starves an order. */
+  actionReserve?: number;
 }
 
 export const DEFAULT_REST_LIMIT: RestLimiterConfig = { maxWeight: 1100, windowMs: 60_000 };
@@ -59,12 +73,15 @@ export class RestLimiter {
   private readonly clock: VenueClock;
   private readonly spent: Array<{ at: number; weight: number }> = [];
   private total = 0;
-  private readonly waiting: Array<{ weight: number; resolve: () => void }> = [];
+  private readonly waiting: Array<{ weight: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private timer: TimerHandle | null = null;
+  private readonly infoCap: number;
+  private stopped = false;
 
   constructor(clock: VenueClock = systemClock, config: Partial<RestLimiterConfig> = {}) {
     this.clock = clock;
     this.config = { ...DEFAULT_REST_LIMIT, ...config };
+    this.infoCap = this.config.maxWeight - (this.config.actionReserve ?? Math.floor(this.config.maxWeight * 0.05));
   }
 
   get windowWeight(): number {
@@ -72,12 +89,35 @@ export class RestLimiter {
     return this.total;
   }
 
-  /** Waits (FIFO) until `weight` fits; a single request heavier than the cap is admitted alone. */
+  /**
+   * Info: waits (FIFO) until `weight` fits under the cap less the action reserve; a single request heavier
+   * than that is admitted alone.
+   */
   acquire(weight: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiting.push({ weight, resolve });
+    return new Promise((resolve, reject) => {
+      if (this.stopped) {
+        reject(new InfoError('REST limiter stopped', 0, false));
+        return;
+      }
+      this.waiting.push({ weight, resolve, reject });
       this.pump();
     });
+  }
+
+  /** Actions: charged now if `weight` fits under the full cap (the reserve included), else refused — never queued. */
+  tryTake(weight: number): boolean {
+    this.expire(this.clock.now());
+    if (this.total > 0 && this.total + weight > this.config.maxWeight) return false;
+    this.charge(weight);
+    return true;
+  }
+
+  /** Clears the timer; waiting requests fail (the client is closing). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.waiting.splice(0)) w.reject(new InfoError('REST limiter stopped', 0, false));
   }
 
   /** Charges weight learnt after the fact (item surcharges). */
@@ -96,7 +136,7 @@ export class RestLimiter {
     this.expire(now);
     while (this.waiting.length > 0) {
       const w = this.waiting[0];
-      if (this.total > 0 && this.total + w.weight > this.config.maxWeight) break;
+      if (this.total > 0 && this.total + w.weight > this.infoCap) break;
       this.waiting.shift();
       this.spent.push({ at: now, weight: w.weight });
       this.total += w.weight;
@@ -156,6 +196,19 @@ export function httpInfoTransport(opts: HttpTransportOptions): InfoTransport {
     } catch {
       throw new InfoError(`info ${req.type}: body is not JSON: ${text.slice(0, 200)}`, res.status, false);
     }
+  };
+}
+
+/** The answer to one POST /exchange: status and body text. Rejects when no answer arrived (timeout, reset). */
+export type ExchangeTransport = (body: string) => Promise<{ status: number; text: string }>;
+
+/** POST {base}/exchange with fetch; the caller maps statuses (the body may be a venue error string). */
+export function httpExchangeTransport(opts: HttpTransportOptions): ExchangeTransport {
+  const url = `${opts.httpUrl.replace(/\/$/, '')}/exchange`;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return async (body) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, text: await res.text() };
   };
 }
 

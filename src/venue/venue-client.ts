@@ -34,7 +34,16 @@ import type {
 } from '../protocol/wire.ts';
 import { systemClock, silentLogger, type TimerHandle, type VenueClock, type VenueLogger } from './clock.ts';
 import { type BackoffConfig, type CloseReason, VenueConnection } from './connection.ts';
-import { httpInfoTransport, InfoClient, InfoError, type RestLimiterConfig, RestLimiter } from './info.ts';
+import {
+  type ExchangeTransport,
+  exchangeActionWeight,
+  httpExchangeTransport,
+  httpInfoTransport,
+  InfoClient,
+  InfoError,
+  type RestLimiterConfig,
+  RestLimiter,
+} from './info.ts';
 import { OutboundQueue, type WireBudget, type WriteOutcome } from './outbound.ts';
 import { type PostOutcome, type PostResult, PostTracker, postFrame } from './posts.ts';
 import { type MarketSlot, Readiness, type ReadinessCause, type ReadinessConfig, type ReadinessState } from './readiness.ts';
@@ -120,6 +129,14 @@ export interface SendActionResult {
   id: number;
 }
 
+export interface HttpActionStats {
+  sent: number;
+  refusedRateLimited: number;
+  answered: number;
+  /** No answer (timeout, connection reset after sending): outcome unknown, resolved by reconciliation. */
+  unknown: number;
+}
+
 export interface VenueCounters {
   framesIn: number;
   badFrames: number;
@@ -157,6 +174,15 @@ function prefixed(prefix: string, o: object): Record<string, number> {
   return out;
 }
 
+/** Parsed JSON, or undefined when the text is not JSON. */
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Rate limited, venue-side failure, or refused for too many posts in flight: worth asking again later. */
 function isRetryableVenueError(message: string): boolean {
   return /^(429|5\d\d)\b/.test(message) || message.startsWith('too many pending post requests');
@@ -189,6 +215,8 @@ export class VenueClient {
   private readonly infoTimeoutMs: number;
   private readonly bboSeedMs: number;
   private readonly bboSeedTimers = new Map<string, TimerHandle>();
+  private readonly httpExchange: ExchangeTransport | null;
+  readonly httpActionStats: HttpActionStats = { sent: 0, refusedRateLimited: 0, answered: 0, unknown: 0 };
   private readonly bbo: BboFrame = newBboFrame();
   private readonly ctx: ActiveAssetCtxFrame = newActiveAssetCtxFrame();
   private reconcileStarted = false;
@@ -213,6 +241,7 @@ export class VenueClient {
     this.actionTimeoutMs = opts.actionTimeoutMs ?? 5000;
     this.infoTimeoutMs = opts.infoTimeoutMs ?? 10_000;
     this.bboSeedMs = opts.bboSeedMs ?? 2000;
+    this.httpExchange = opts.httpUrl ? httpExchangeTransport({ httpUrl: opts.httpUrl, timeoutMs: this.actionTimeoutMs }) : null;
 
     this.connection = new VenueConnection(
       {
@@ -298,6 +327,7 @@ export class VenueClient {
     this.connection.stop();
     this.outbound.stop();
     this.posts.failAll();
+    this.infoClient.limiter.stop();
   }
 
   // ---------------------------------------------------------------- event interface (one handler each)
@@ -368,6 +398,50 @@ export class VenueClient {
     return { outcome, id: outcome === 'sent' ? id : 0 };
   }
 
+  /**
+   * The same signed action over HTTP POST /exchange (e.g. when the socket is down for an exit). Charged to the
+   * REST limiter at 1 + floor(batch/40) — the venue's per-IP REST weight covers /exchange — and refused as
+   * `rateLimited` rather than queued when it does not fit. The result arrives like sendAction's: `action`,
+   * `error` (non-200: the venue did not act), or `unknown` (no answer; cloids resolved by reconciliation).
+   */
+  sendActionHttp(signed: ExchangeRequest | string, opts: SendActionOptions = {}): SendActionResult {
+    if (!this.httpExchange) return { outcome: 'notConnected', id: 0 };
+    if ((opts.requireReady ?? true) && !this.readiness.accountReady) return { outcome: 'notReady', id: 0 };
+    const body = typeof signed === 'string' ? signed : JSON.stringify(signed);
+    const request: unknown = typeof signed === 'string' ? safeJson(signed) : signed;
+    if (!this.infoClient.limiter.tryTake(exchangeActionWeight(request))) {
+      this.httpActionStats.refusedRateLimited++;
+      return { outcome: 'rateLimited', id: 0 };
+    }
+    const id = this.posts.allocateId();
+    const cloids = opts.cloids ?? (typeof signed === 'string' ? [] : cloidsOf(signed));
+    const sentAt = this.clock.now();
+    this.httpActionStats.sent++;
+    const done = (outcome: PostOutcome) =>
+      this.onActionResult({ id, kind: 'action', outcome, tag: { tag: opts.tag, cloids }, sentAt, doneAt: this.clock.now(), late: false }, opts);
+    this.httpExchange(body).then(
+      ({ status, text }) => {
+        this.httpActionStats.answered++;
+        if (status !== 200) {
+          done({ type: 'error', message: text ? `${status}: ${text}` : String(status) });
+          return;
+        }
+        const payload = safeJson(text);
+        done(payload === undefined ? { type: 'error', message: `200 with a body that is not JSON: ${text.slice(0, 200)}` } : { type: 'action', payload });
+      },
+      (err: unknown) => {
+        // Refused before anything was sent: the venue cannot have acted. Otherwise it may have: unknown.
+        if ((err as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED') {
+          done({ type: 'notSent', reason: String(err) });
+          return;
+        }
+        this.httpActionStats.unknown++;
+        done({ type: 'unknown', reason: 'timeout' });
+      },
+    );
+    return { outcome: 'sent', id };
+  }
+
   /** Info request (HTTP by default, WS post when configured or without HTTP); never call it from a frame handler and await. */
   info<T = unknown>(req: InfoRequest, via?: 'http' | 'ws'): Promise<T> {
     return this.infoClient.request<T>(req, via);
@@ -381,6 +455,8 @@ export class VenueClient {
       ...prefixed('out', this.outbound.stats),
       ...prefixed('posts', this.posts.stats),
       ...prefixed('info', this.infoClient.stats),
+      ...prefixed('httpActions', this.httpActionStats),
+      restWindowWeight: this.infoClient.limiter.windowWeight,
       postsInFlight: this.posts.inFlight,
       postsHeldTimedOut: this.posts.heldTimedOut,
       queuedInfo: this.outbound.queuedInfo,

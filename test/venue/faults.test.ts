@@ -11,9 +11,10 @@ import { describe, test } from 'node:test';
 import { formatPrice } from '../../src/protocol/format.ts';
 import { cancelByCloidAction, noopAction } from '../../src/protocol/actions.ts';
 import type { FrontendOpenOrder, OrderStatusResponse, UserFill } from '../../src/protocol/wire.ts';
-import { type SimHandle, type SimLimits, startSim } from '../../src/sim/index.ts';
+import { type SimHandle, type SimLimits, startSim, VENUE_LIMITS } from '../../src/sim/index.ts';
 import { defaultUniverse } from '../../src/sim/market/universe.ts';
 import type { CloseReason } from '../../src/venue/connection.ts';
+import { DEFAULT_REST_LIMIT } from '../../src/venue/info.ts';
 import type { PostResult } from '../../src/venue/posts.ts';
 import type { ReadinessState } from '../../src/venue/readiness.ts';
 import type { ReconcileSnapshot } from '../../src/venue/reconcile.ts';
@@ -537,6 +538,36 @@ describe('venue faults against hlsim', () => {
     });
     for (const e of r.client.subscriptions.entries) assert.equal(e.attempts, 1, `${e.key} sent once`);
     assert.equal(r.client.counters.errorFrames, 0, 'no "Already subscribed" from early retries');
+  });
+
+  test('DEFAULT limits on both sides: HTTP actions are charged to the REST limiter, so hlsim never answers 429', async (t) => {
+    // The venue's 1200/min REST weight at hlsim, the client's default 1100/min limiter: nothing raised.
+    const r = await rig(t, { limits: { ...VENUE_LIMITS }, client: { restLimit: DEFAULT_REST_LIMIT } });
+    assert.equal(r.client.infoClient.limiter.config.maxWeight, 1100);
+    const spentOnStartup = r.client.infoClient.limiter.windowWeight;
+    assert.ok(spentOnStartup > 0, 'reconciliation was charged');
+    // 200 cancel batches of 200 cloids (weight 1 + floor(200/40) = 6 each): 1200 weight asked for at once.
+    const asset = spec(r.sim, 'xyz:TSLA').asset;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const cancels = Array.from({ length: 200 }, (_, k) => ({ asset, cloid: makeCloid('cc', i * 200 + k) }));
+      outcomes.push(r.client.sendActionHttp(r.signer.sign(cancelByCloidAction(cancels)), { requireReady: false }).outcome);
+    }
+    const sent = outcomes.filter((o) => o === 'sent').length;
+    assert.equal(sent, Math.floor((1100 - spentOnStartup) / 6), 'admitted while the window has room for 6');
+    assert.equal(outcomes.filter((o) => o === 'rateLimited').length, 200 - sent);
+    await until(() => r.results.length === sent, 'every admitted action answered', 20_000);
+    for (const p of r.results) {
+      assert.equal(p.outcome.type, 'action', JSON.stringify(p.outcome).slice(0, 200));
+      assert.equal((p.outcome as { payload: { status: string } }).payload.status, 'ok');
+    }
+    assert.equal(r.sim.stats().rateLimited, 0, 'hlsim never had to refuse');
+    assert.ok(r.client.infoClient.limiter.windowWeight <= 1100);
+    // The order path over WS is not charged to REST weight and still goes out.
+    assert.equal(r.client.sendAction(r.signer.sign(noopAction())).outcome, 'sent');
+    await until(() => r.results.length === sent + 1, 'the WS action answered');
+    assert.equal(r.results.at(-1)!.outcome.type, 'action');
+    assert.equal(r.sim.stats().limitErrors, 0);
   });
 
   test('a subscription hlsim refuses is retried, then surfaced as an error; the account never becomes ready', async (t) => {

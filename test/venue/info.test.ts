@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import {
   actionRequestWeight,
+  exchangeActionWeight,
   httpInfoTransport,
   InfoClient,
   InfoError,
@@ -32,7 +33,7 @@ test('weights are the venue’s: 2 for light requests, 20 otherwise, 60 for user
 
 test('the limiter keeps every window under its cap and releases as the window slides', async () => {
   const clock = new ManualClock();
-  const lim = new RestLimiter(clock, { maxWeight: 100, windowMs: 60_000 });
+  const lim = new RestLimiter(clock, { maxWeight: 100, windowMs: 60_000, actionReserve: 0 });
   const granted: number[] = [];
   const all = Array.from({ length: 12 }, (_, i) => lim.acquire(20).then(() => granted.push(i)));
   await new Promise((r) => setImmediate(r));
@@ -44,6 +45,32 @@ test('the limiter keeps every window under its cap and releases as the window sl
   clock.advance(60_001);
   await Promise.all(all);
   assert.deepEqual(granted, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'FIFO');
+});
+
+test('actions are charged 1 + floor(batch/40), never wait, and may spend the reserve info may not', async () => {
+  assert.equal(exchangeActionWeight({ action: { type: 'order', orders: new Array(79).fill({}) } }), 2);
+  assert.equal(exchangeActionWeight({ action: { type: 'cancelByCloid', cancels: new Array(200).fill({}) } }), 6);
+  assert.equal(exchangeActionWeight({ action: { type: 'noop' } }), 1);
+  const clock = new ManualClock();
+  const lim = new RestLimiter(clock, { maxWeight: 100, windowMs: 60_000, actionReserve: 10 });
+  let infoGranted = 0;
+  const infos = Array.from({ length: 5 }, () => lim.acquire(20).then(() => infoGranted++));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(infoGranted, 4, 'info stops at 90: 100 less the action reserve');
+  assert.equal(lim.tryTake(10), true);
+  assert.equal(lim.tryTake(10), true, 'an action uses the reserve');
+  assert.equal(lim.windowWeight, 100);
+  assert.equal(lim.tryTake(1), false, 'refused, not queued');
+  clock.advance(60_001);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(infoGranted, 5);
+  // stop(): waiting requests fail, no timer is left.
+  for (let i = 0; i < 3; i++) await lim.acquire(20);
+  const waiting = lim.acquire(20);
+  lim.stop();
+  await assert.rejects(waiting, /stopped/);
+  await Promise.all(infos);
+  assert.equal(clock.pending, 0);
 });
 
 async function httpServer(handler: (n: number, body: string) => [number, string]) {
