@@ -96,7 +96,7 @@ export interface MarketBook {
   active: Set<Cloid>;
   /** Fills up to this venue time are already included via reconciliation… */
   reconciledThroughMs: number;
-  /** …except fills of orders sent at or after that reconciliation's request (engine time): the snapshot
+  /** …except fills of orders sent after that reconciliation's request (engine time): the snapshot
    * cannot include them, whatever venue time they carry (clock skew, a late-stamped snapshot). */
   reconciledRequestedAtMs: number;
   /** Venue time of the latest fill applied (a snapshot older than it must not correct the size). */
@@ -436,7 +436,8 @@ export class OrderTracker {
         this.counters.snapshotFillsIgnored++;
         continue;
       }
-      if (f.time <= b.reconciledThroughMs && !(order !== undefined && order.sentAtMs >= b.reconciledRequestedAtMs)) {
+      // sent strictly after the request: the snapshot cannot hold it (same ms: it may, so it counts as included)
+      if (f.time <= b.reconciledThroughMs && !(order !== undefined && order.sentAtMs > b.reconciledRequestedAtMs)) {
         this.counters.fillsBeforeReconcileIgnored++;
         if (order !== undefined) this.noteFillOnOrder(order, Number(f.sz), Number(f.px), nowMs);
         continue;
