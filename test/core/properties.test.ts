@@ -246,7 +246,7 @@ class Venue {
     const hs = this.engine.hardStopState();
     if (hs.latched && b.orders.some((o) => !o.reduceOnly)) this.violations.push('new order handed off while the hard stop is latched');
     if (!this.connected && b.orders.length > 0) this.violations.push('order handed off while disconnected');
-    if (b.orders.some((o) => !o.reduceOnly)) this.checkNotional();
+    if (b.orders.some((o) => !o.reduceOnly)) this.checkNotional(new Set(b.orders.filter((o) => !o.reduceOnly).map((o) => o.coin)));
     for (const o of b.orders) if (o.reduceOnly) this.exitAttemptAt.set(o.coin, this.t);
     // ── execution ──
     if (b.orders.length === 0) return;
@@ -345,7 +345,7 @@ class Venue {
    * Notional with pending entries, at mark, never over the limits — both as the engine sees it and as the
    * venue does (venue positions + entries the venue has not executed yet, i.e. those being handed off).
    */
-  private checkNotional(): void {
+  private checkNotional(entered: Set<string>): void {
     let totalEngine = 0;
     let totalVenue = 0;
     const live = this.engine.openOrders();
@@ -359,8 +359,10 @@ class Venue {
       const ownEngine = (enginePos + pendingAll) * mark;
       // the venue's view is only ours while nobody else traded the market
       const ownVenue = this.externalTraded.has(coin) ? 0 : (Math.abs(this.truth.get(coin) ?? 0) + pendingNew) * mark;
+      // someone else's trades may push a market over our limit; the market being entered never is
+      const bounded = entered.has(coin) || !this.externalTraded.has(coin);
       for (const [who, own] of [['engine', ownEngine], ['venue', ownVenue]] as const) {
-        if (own > CONFIG.maxPositionNotionalUsd + 1e-6) this.violations.push(`per-market notional (${who} view) ${own} on ${coin}`);
+        if (bounded && own > CONFIG.maxPositionNotionalUsd + 1e-6) this.violations.push(`per-market notional (${who} view) ${own} on ${coin}`);
       }
       totalEngine += ownEngine;
       totalVenue += ownVenue;
