@@ -379,26 +379,44 @@ interface Fill {
   closedPnl: string;
 }
 
+/** Exact decimal string → integer × 10^decimals. */
+function scaledInt(s: string, decimals: number): bigint {
+  const neg = s.startsWith('-');
+  const [i, f = ''] = (neg ? s.slice(1) : s).split('.');
+  assert.ok(f.length <= decimals || /^0*$/.test(f.slice(decimals)), `more than ${decimals} decimals: ${s}`);
+  const v = BigInt(i + f.padEnd(decimals, '0').slice(0, decimals));
+  return neg ? -v : v;
+}
+
 describe('hlsim over the wire: orderUpdates, userFills and clearinghouseState agree after random order flow', () => {
-  test('position = sum of fills, streamed fills = info fills, filled orders = fills, cash conserved', async () => {
+  test('position = sum of fills, streamed fills = info fills, filled orders = fills, cash conserved — all read over the wire, cross and isolated markets', async () => {
+    const COINS = [COIN, 'xyz:HOOD']; // cross, isolated-only
+    const DEPOSIT = 200_000;
     let totalFills = 0;
+    let isolatedFills = 0;
     let runs = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(
-          fc.record({ who: fc.integer({ min: 0, max: 2 }), isBuy: fc.boolean(), bps: fc.integer({ min: -40, max: 40 }), usd: fc.integer({ min: 15, max: 400 }), tif: fc.constantFrom<Tif>('Gtc', 'Ioc', 'Alo') }),
+          fc.record({
+            who: fc.integer({ min: 0, max: 2 }),
+            market: fc.integer({ min: 0, max: COINS.length - 1 }),
+            isBuy: fc.boolean(),
+            bps: fc.integer({ min: -40, max: 40 }),
+            usd: fc.integer({ min: 15, max: 400 }),
+            tif: fc.constantFrom<Tif>('Gtc', 'Ioc', 'Alo'),
+          }),
           { minLength: 10, maxLength: 40 },
         ),
         async (flow) => {
           runs++;
           const traders = [new Signer(), new Signer(), new Signer()];
-          const fund = Object.fromEntries(traders.map((t) => [t.address, 200_000]));
+          const fund = Object.fromEntries(traders.map((t) => [t.address, DEPOSIT]));
           const sim = await startSim({ dynamics: false, adminPort: null, fund, limits: { restWeightPerMinute: Number.POSITIVE_INFINITY } });
           const clients: WsClient[] = [];
           try {
             const http = new HttpClient(sim.httpUrl);
-            const m = await marketInfo(http, COIN);
-            const depositedMicro = sim.exchange.totalCash();
+            const markets = await Promise.all(COINS.map((coin) => marketInfo(http, coin)));
             for (const t of traders) {
               const c = await WsClient.connect(sim.wsUrl);
               clients.push(c);
@@ -407,6 +425,7 @@ describe('hlsim over the wire: orderUpdates, userFills and clearinghouseState ag
             }
             for (const step of flow) {
               const t = traders[step.who];
+              const m = markets[step.market];
               const reply = await postAction(clients[step.who], orderBody(t, m, [
                 { isBuy: step.isBuy, px: px(m, step.bps, step.isBuy ? 'down' : 'up'), sz: sz(m, step.usd), tif: step.tif },
               ]));
@@ -414,6 +433,8 @@ describe('hlsim over the wire: orderUpdates, userFills and clearinghouseState ag
             }
             // A ping round trip per connection: every frame published before it has arrived.
             for (const c of clients) await c.ping();
+            let cashAll = 0n;
+            let feesAll = 0n;
             for (let i = 0; i < traders.length; i++) {
               const t = traders[i];
               const c = clients[i];
@@ -421,34 +442,55 @@ describe('hlsim over the wire: orderUpdates, userFills and clearinghouseState ag
               const infoFills = await http.infoOk<Fill[]>({ type: 'userFills', user: t.address });
               assert.deepEqual(new Set(streamed.map((f) => f.tid)), new Set(infoFills.map((f) => f.tid)), 'streamed fills = info fills');
               totalFills += streamed.length;
-              const signed = streamed.reduce((s, f) => s + (f.side === 'B' ? 1 : -1) * Number(f.sz), 0);
-              const ch = await http.infoOk<{ assetPositions: { position: { coin: string; szi: string } }[] }>({ type: 'clearinghouseState', user: t.address, dex: 'xyz' });
-              const pos = ch.assetPositions.find((p) => p.position.coin === COIN);
-              assert.ok(Math.abs((pos ? Number(pos.position.szi) : 0) - signed) < 1e-9, `position ${pos?.position.szi} = sum of fills ${signed}`);
+              isolatedFills += streamed.filter((f) => f.coin === 'xyz:HOOD').length;
+              const ch = await http.infoOk<ChState>({ type: 'clearinghouseState', user: t.address, dex: 'xyz' });
+              // Position = Σ signed fill sizes, exactly, per market; isolated-only markets are isolated.
+              let cash = BigInt(DEPOSIT) * 1_000_000n;
+              let isolatedRaw = 0n;
+              for (const m of markets) {
+                const mine = streamed.filter((f) => f.coin === m.coin);
+                const signed = mine.reduce((sum, f) => sum + (f.side === 'B' ? 1n : -1n) * scaledInt(f.sz, m.szDecimals), 0n);
+                const pos = ch.assetPositions.find((p) => p.position.coin === m.coin)?.position;
+                assert.equal(pos === undefined ? 0n : scaledInt(pos.szi, m.szDecimals), signed, `${m.coin}: position ${pos?.szi} = Σ fills`);
+                if (pos !== undefined && m.coin === 'xyz:HOOD') assert.equal(pos.leverage.type, 'isolated');
+                if (pos?.leverage.rawUsd !== undefined) isolatedRaw += micro(pos.leverage.rawUsd);
+                for (const f of mine) {
+                  const ntl = (scaledInt(f.px, 6 - m.szDecimals) * scaledInt(f.sz, m.szDecimals)) as bigint;
+                  cash += (f.side === 'B' ? -ntl : ntl) - micro(f.fee);
+                  feesAll += micro(f.fee);
+                }
+              }
+              // The account's cash = deposit + Σ its fills' cash flows − fees; cross + isolated = all.
+              assert.equal(micro(ch.marginSummary.totalRawUsd), cash, `cash of trader ${i}`);
+              assert.equal(micro(ch.crossMarginSummary.totalRawUsd) + isolatedRaw, cash, `cross + isolated cash of trader ${i}`);
+              cashAll += cash;
               // Every order that orderUpdates reports filled has fills summing to its original size.
               const updates = c.on('orderUpdates').flatMap((f) => f.data as { order: { oid: number; origSz: string }; status: string }[]);
               for (const u of updates.filter((x) => x.status === 'filled')) {
-                const filled = streamed.filter((f) => f.oid === u.order.oid).reduce((s, f) => s + Number(f.sz), 0);
+                const filled = streamed.filter((f) => f.oid === u.order.oid).reduce((sum, f) => sum + Number(f.sz), 0);
                 assert.ok(Math.abs(filled - Number(u.order.origSz)) < 1e-9, `oid ${u.order.oid}: fills ${filled} = origSz ${u.order.origSz}`);
               }
               // Open orders per info = orders whose last update is 'open'.
               const last = new Map<number, string>();
               for (const u of updates) last.set(u.order.oid, u.status);
-              const openByUpdates = [...last].filter(([, s]) => s === 'open').map(([oid]) => oid).sort();
+              const openByUpdates = [...last].filter(([, st]) => st === 'open').map(([oid]) => oid).sort();
               const open = await http.infoOk<{ oid: number }[]>({ type: 'openOrders', user: t.address, dex: 'xyz' });
               assert.deepEqual(open.map((o) => o.oid).sort(), openByUpdates, 'openOrders = orders left open by orderUpdates');
             }
-            assert.equal(sim.exchange.totalCash() + sim.exchange.feesCollected(), depositedMicro, 'cash conserved');
+            // Cash conserved, from what the wire says: Σ accounts' cash + Σ fees charged = Σ deposits.
+            assert.equal(cashAll + feesAll, BigInt(traders.length * DEPOSIT) * 1_000_000n, 'cash conserved over the wire');
+            assert.equal(sim.exchange.totalCash() + sim.exchange.feesCollected(), sim.exchange.totalDeposits(), 'and in the exchange');
           } finally {
             for (const c of clients) await c.close();
             await sim.stop();
           }
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 8, seed: 20261121 },
     );
-    // The flow must actually trade for the property to mean anything.
-    assert.ok(totalFills >= runs, `random flow produced ${totalFills} fills over ${runs} runs`);
+    // The flow must actually trade, on both kinds of market, for the property to mean anything.
+    assert.ok(totalFills >= 3 * runs, `random flow produced ${totalFills} fills over ${runs} runs`);
+    assert.ok(isolatedFills >= 10, `isolated-only market fills: ${isolatedFills}`);
   });
 });
 
