@@ -266,6 +266,22 @@ describe('matching', () => {
   });
 });
 
+describe('orderUpdates of a resting order (docs/hlsim.md: none on a partial fill)', () => {
+  it('open when it rests, nothing on a partial fill, then the end status with the remaining sz', () => {
+    const { ex, events } = setup();
+    const [rest] = ex.internalPlaceOrders(A, [gtc('ETH', false, '2000', '1')]);
+    const oid = (rest as { resting: { oid: number } }).resting.oid;
+    ex.internalPlaceOrders(B, [{ ...gtc('ETH', true, '2000', '0.4'), tif: 'Ioc' }]);
+    assert.deepEqual(updatesOf(events, A).map((u) => [u.order.oid, u.status, u.order.sz]), [[oid, 'open', '1.0']]);
+    assert.equal(fillsOf(events, A).length, 1, 'the partial fill reaches userFills');
+    ex.internalCancel(A, oid);
+    assert.deepEqual(updatesOf(events, A).map((u) => [u.order.oid, u.status, u.order.sz, u.order.origSz]), [
+      [oid, 'open', '1.0', '1.0'],
+      [oid, 'canceled', '0.6', '1.0'],
+    ]);
+  });
+});
+
 describe('events', () => {
   it('a listener that trades from inside an event sees its events after the ones already produced', () => {
     const { ex, events } = setup();
