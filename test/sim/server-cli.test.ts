@@ -49,10 +49,14 @@ test('hip3 sim prints its URLs, serves, and stops cleanly on SIGINT; --fund fund
 });
 
 test('hip3 sim stops on SIGTERM and rejects bad flags', async (t) => {
-  const { child } = await startCli(['--no-dynamics']);
+  const { child, urls } = await startCli(['--no-dynamics']);
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
+  // The command prints its URLs and only then installs its signal handlers (same tick, but a signal sent
+  // the moment the text arrives can land in between and kill it with the default action). An answered
+  // request proves the child is back in its event loop, handlers installed.
+  assert.equal((await fetch(`${urls.HTTP}/`)).status, 200);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
