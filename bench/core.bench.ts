@@ -99,14 +99,16 @@ function engineConfig(over: Partial<CoreConfig>): CoreConfig {
   return { ...defaultCoreConfig, actionBudgetOrders: 1_000_000, maxConcurrentPositions: 40, maxTotalNotionalUsd: 1_000_000, maxCumulativeLossUsd: 1e12, maxConsecutiveLosses: 0, ...over };
 }
 
-/** Warms every market: 70 s of calm frames so EWMAs and the basis warm-up are satisfied. */
-function warmAll(p: Pipeline): void {
+/** Warms every market: 70 s of calm frames so EWMAs and the basis warm-up are satisfied; the book of
+ * market i sits `basisBps(i)` from the oracle. */
+function warmAll(p: Pipeline, basisBps: (i: number) => number = () => 0): void {
   for (let s = 0; s <= 70; s++) {
     for (let i = 0; i < N_MARKETS; i++) {
       const m = markets[i] as MarketSpec;
       const px = basePx(i);
+      const mid = px * (1 + basisBps(i) / 1e4);
       p.feed(ctxText(m.coin, px, px));
-      p.feed(bboText(m.coin, p.t, px5(px * 0.9998), 100, px5(px * 1.0002), 100));
+      p.feed(bboText(m.coin, p.t, px5(mid * 0.9998), 100, px5(mid * 1.0002), 100));
     }
     p.t += 1000;
   }
@@ -122,14 +124,18 @@ function benchEntry(r: BenchRecorder, samples: number, warmup: number, name = 'f
   warmAll(p);
   // Per sample, untimed: an oracle step (alternately +1 % / back) on one market; 50 ms later, timed: the
   // stale bbo frame that makes the core send an IOC entry. Then, untimed, the IOC's no-match answer.
-  const frames: string[] = [];
+  // The frame text carries the current venue time (built untimed): an older one would be refused by the
+  // TimeRegression gate.
   const jumps: string[] = [];
   for (let i = 0; i < N_MARKETS; i++) {
     const m = markets[i] as MarketSpec;
     const px = basePx(i);
-    frames.push(bboText(m.coin, T0, px5(px * 0.9998), 100, px5(px * 1.0002), 100));
     jumps.push(ctxText(m.coin, px5(px * 1.01), px5(px * 1.005)), ctxText(m.coin, px, px));
   }
+  const staleFrame = (i: number, time: number): string => {
+    const px = basePx(i);
+    return bboText((markets[i] as MarketSpec).coin, time, px5(px * 0.9998), 100, px5(px * 1.0002), 100);
+  };
   const lat: number[] = [];
   let sent = 0;
   for (let k = 0; k < warmup + samples; k++) {
@@ -138,9 +144,10 @@ function benchEntry(r: BenchRecorder, samples: number, warmup: number, name = 'f
     p.t += 200;
     p.feed(jumps[2 * i + (up ? 0 : 1)] as string);
     p.t += 50;
+    const frame = staleFrame(i, p.t);
     sink.lastBatch = null;
     const t0 = nowUs();
-    p.feed(frames[i] as string);
+    p.feed(frame);
     const b = sink.lastBatch as OutboundBatch | null;
     if (b === null || b.orders.length !== 1) continue;
     if (k >= warmup) lat.push(sink.doneUs - t0);
@@ -217,8 +224,9 @@ function benchExit(r: BenchRecorder, samples: number, warmup: number): void {
   r.latency('frame_to_order_wire.exit', 'µs', lat);
 }
 
-/** A bbo/ctx mix (4:1) over 40 markets, prices random-walking inside the spread: no signals, 10 markets
- * carry a position (their exit watcher runs on every event, its flatten already in flight). */
+/** A bbo/ctx mix (4:1) over 40 markets, oracle and book jittering within a few bps of their base: no signals, 10 markets
+ * carry a position whose exit check (time stop, oracle reversal, mark regression) runs on every event of
+ * the market without firing — nothing is in flight, so the measured path is the full exit evaluation. */
 function mdFrames(count: number): string[] {
   let seed = 42;
   const rnd = (): number => {
@@ -231,7 +239,9 @@ function mdFrames(count: number): string[] {
     const i = Math.floor(rnd() * N_MARKETS);
     const m = markets[i] as MarketSpec;
     if (rnd() < 0.2) {
-      oracle[i] = px5((oracle[i] as number) * (1 + (rnd() - 0.5) * 0.0004));
+      // within ±2 bps of the base price, not a random walk: the frames are replayed in a loop, and a drift
+      // would jump back at each wrap
+      oracle[i] = px5(basePx(i) * (1 + (rnd() - 0.5) * 0.0004));
       out.push(ctxText(m.coin, oracle[i] as number, oracle[i] as number));
     } else {
       const mid = (oracle[i] as number) * (1 + (rnd() - 0.5) * 0.0002);
@@ -241,20 +251,45 @@ function mdFrames(count: number): string[] {
   return out;
 }
 
+/** The 10 markets that hold a position during the md runs. */
+const HELD = Array.from({ length: 10 }, (_, i) => i * 4);
+
+/** Exits configured to be evaluated on every event but never to fire on the md mix: time stop far away,
+ * oracle reversal beyond any random-walk move, quick profit off, mark regression at 0 bps against a fair
+ * price 12 bps above the oracle (the held markets' basis, learnt in the warm-up and held by a very long
+ * half-life), so the bid (≈ oracle − 2 bps) never reaches it. Edge evaporation is off: on a calm book the
+ * entry-side edge is always gone, so it would fire at once. */
+function mdConfig(): CoreConfig {
+  const markets: CoreConfig['markets'] = {};
+  for (const i of HELD) markets[`xyz:M${i}`] = { basisHalfLifeMs: 1e12 };
+  return engineConfig({ timeStopMs: 1e12, oracleReversalBps: 500, quickProfitBps: 0, exitThresholdBps: 0, edgeEvaporationExit: false, markets });
+}
+
 function mdPipeline(): Pipeline {
   const sink = new SigningSink();
-  const p: Pipeline = new Pipeline(
-    new CoreEngine({ config: engineConfig({ timeStopMs: 0, oracleReversalBps: 0 }), markets, clock: () => p.t, sink, cloidPrefix: 'b2', cloidStart: 1 }),
-  );
+  const p: Pipeline = new Pipeline(new CoreEngine({ config: mdConfig(), markets, clock: () => p.t, sink, cloidPrefix: 'b2', cloidStart: 1 }));
   p.engine.onConnection(true);
   p.engine.onTradingReady(true);
-  warmAll(p);
+  warmAll(p, (i) => (HELD.includes(i) ? 12 : 0));
   for (let i = 0; i < 10; i++) {
     const m = markets[i * 4] as MarketSpec;
     p.engine.onUserFills(
       [{ coin: m.coin, px: String(basePx(i * 4)), sz: '0.1', side: 'B', time: p.t, startPosition: '0', dir: '', closedPnl: '0', hash: '0x0', oid: 1, crossed: true, fee: '0', tid: 900_000 + i, feeToken: 'USDC' }],
       false,
     );
+  }
+  // a warm-up pass; any order it produced is answered (IOC no match) so nothing stays in flight
+  const warm = mdFrames(4096);
+  for (const f of warm) {
+    p.t++;
+    sink.lastBatch = null;
+    p.feed(f);
+    const b = sink.lastBatch as OutboundBatch | null;
+    if (b !== null && b.orders.length > 0) p.engine.onPostResult(b.id, { kind: 'ok', statuses: b.orders.map(() => ({ error: 'Order could not immediately match against any resting orders.' })) });
+  }
+  const held = p.engine.positions();
+  if (held.length !== 10 || held.some((x) => x.flattenInFlight || x.exitReason !== null)) {
+    throw new Error(`md bench: expected 10 held positions with no exit in progress, got ${JSON.stringify(held.map((x) => [x.coin, x.exitReason, x.flattenInFlight]))} (hard stop: ${p.engine.hardStopState().reason})`);
   }
   return p;
 }
@@ -338,9 +373,12 @@ function benchMd(r: BenchRecorder): void {
   rates.sort((a, b) => a - b);
   r.throughput('md_throughput', 'frames/s', rates[2] as number);
   const c1 = p.engine.counters;
+  if (c1.exitsSent !== c0.exitsSent || p.engine.positions().some((x) => x.flattenInFlight || x.exitReason !== null)) {
+    throw new Error('md bench: an exit fired during the measured runs (the exit check must run, not fire)');
+  }
   r.note(
     `md_throughput: median of 5 × 1M frames; ${N_MARKETS} markets, 80 % bbo / 20 % ctx, 10 markets with a position; ` +
-      `during the runs: ${c1.signals - c0.signals} signal records, ${c1.entriesSent + c1.exitsSent - c0.entriesSent - c0.exitsSent} orders`,
+      `exit check evaluated (not firing) on every event of those; during the runs: ${c1.signals - c0.signals} signal records, ${c1.entriesSent + c1.exitsSent - c0.entriesSent - c0.exitsSent} orders`,
   );
 
   const events = preParse(frames);
