@@ -542,7 +542,7 @@ describe('venue faults against hlsim', () => {
 
   test('DEFAULT limits on both sides: HTTP actions are charged to the REST limiter, so hlsim never answers 429', async (t) => {
     // The venue's 1200/min REST weight at hlsim, the client's default 1100/min limiter: nothing raised.
-    const r = await rig(t, { limits: { ...VENUE_LIMITS }, client: { restLimit: DEFAULT_REST_LIMIT } });
+    const r = await rig(t, { limits: { ...VENUE_LIMITS }, client: { restLimit: DEFAULT_REST_LIMIT, actionTimeoutMs: 10_000 } });
     assert.equal(r.client.infoClient.limiter.config.maxWeight, 1100);
     const spentOnStartup = r.client.infoClient.limiter.windowWeight;
     assert.ok(spentOnStartup > 0, 'reconciliation was charged');
