@@ -178,7 +178,8 @@ describe('toCoreConfig: the TOML trading sections map one to one onto CoreConfig
   });
   it('every key moves exactly its own field (no inert key, §2.17)', () => {
     const base = toCoreConfig(defaultConfig()) as unknown as Record<string, unknown>;
-    const fractions = new Set(['sizingAlpha', 'spreadShockSizeFactor', 'oiCapProximity']);
+    // Halved rather than doubled: fractions, and the timeouts bounded by flatten_timeout_ms (a cross-field rule).
+    const fractions = new Set(['sizingAlpha', 'spreadShockSizeFactor', 'oiCapProximity', 'postTimeoutMs', 'unknownRequeryMs']);
     for (const [field, [section, key]] of Object.entries(CORE_KEY_MAP)) {
       const current = base[field];
       let value: string;
