@@ -174,6 +174,7 @@ threshold_bps = 0
 min_holding_ms = 3600000
 time_stop_ms = 0
 oracle_reversal_bps = 0
+edge_evaporation_exit = false
 [hard_stop]
 max_consecutive_losses = 100
 ${paths(dir, { dashboard: true })}`,
