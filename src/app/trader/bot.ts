@@ -691,6 +691,8 @@ export class Bot {
     // The core's backup timer: post timeouts, unknown re-queries, exit polling, time-based risk triggers.
     this.every(cfg.exits.poll_interval_ms, () => this.engine.onTimer());
     this.every(1000, () => this.publishMetrics());
+    const sink = this.sink;
+    if (sink !== null) this.every(20, () => sink.keepWarm());
     this.venue.start();
   }
 

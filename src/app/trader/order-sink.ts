@@ -3,7 +3,9 @@
 // principle 1: no await between the frame that decided and the order frame leaving). Results come back on
 // the venue's post callback and are mapped onto the core's PostResult by the bot.
 import type { Cloid, L1Signer } from '../../protocol/index.ts';
-import { cancelAction, cancelByCloidAction, orderAction } from '../../protocol/index.ts';
+import { cancelAction, cancelByCloidAction, orderAction, orderWire } from '../../protocol/index.ts';
+
+const WARM_ACTION = orderAction([orderWire({ asset: 0, isBuy: true, px: '1', sz: '1', reduceOnly: false, tif: 'Ioc' })]);
 import type { NonceSource } from '../../protocol/nonce.ts';
 import type { OrderSink, OutboundBatch } from '../../core/types.ts';
 import type { SendActionOptions, SendActionResult } from '../../venue/venue-client.ts';
@@ -39,6 +41,8 @@ export class VenueOrderSink implements OrderSink {
   private readonly nonces: NonceSource;
   private readonly hooks: SinkHooks;
   readonly stats = { orderActions: 0, cancelActions: 0, notSent: 0 };
+  /** keepWarm's result, kept so the work cannot be optimised away. */
+  warm = 0;
 
   constructor(wire: ActionWire, signer: L1Signer, nonces: NonceSource, hooks: SinkHooks = {}) {
     this.wire = wire;
@@ -72,6 +76,17 @@ export class VenueOrderSink implements OrderSink {
     }
     this.stats.orderActions++;
     this.hooks.onOrdersWritten?.(batch, r.id);
+  }
+
+  /**
+   * Runs the signing path on a dummy order (nothing sent, no nonce spent). Orders are seconds apart and the
+   * frames in between evict the signer's code and tables from the caches: measured in the demo (hlsim in
+   * process, quiet machine, 30 s each), sink.send p50 198 → 164 µs and decision → wire p50 280 → 220 µs
+   * with this every 20 ms (~100 µs of work, 0.5 % of a core). Called from a timer, never from a frame.
+   */
+  keepWarm(): void {
+    const sig = this.signer.sign(WARM_ACTION, 1);
+    this.warm = sig.v;
   }
 
   requestOrderStatus(cloid: Cloid, coin: string): void {
