@@ -385,6 +385,8 @@ export class Bot {
   /** Hot path, right after the order frame was written. */
   private onOrdersWritten(batch: OutboundBatch): void {
     const t = nowNs();
+    // On the core's clock, so the journal's 'sent' row orders correctly with the core's later order events.
+    const sentMs = systemClock.now();
     if (this.inFrame) this.latency.frameToWire.add(t - this.frameNs, batch.orders[0]?.purpose === 'entry' ? TAG_ENTRY : TAG_EXIT);
     for (const o of batch.orders) {
       if (o.purpose === 'entry') {
@@ -401,7 +403,7 @@ export class Bot {
       }
     }
     this.defer(() => {
-      const now = Date.now();
+      const now = sentMs;
       for (const o of batch.orders) {
         const w = o.wire;
         this.journal?.recordOrder({
@@ -899,7 +901,7 @@ export class Bot {
   }
 
   dashboardSnapshot(): DashboardSnapshot {
-    const now = Date.now();
+    const now = systemClock.now(); // the core's clock: ages of its orders and positions
     const rs = this.venue.readiness;
     const hs = this.engine.hardStopState();
     const positions = this.engine.positions();
