@@ -127,6 +127,7 @@ ${paths(dir)}`,
     assert.match(r.stdout, /xyz:GOLD\s+110003\s+4/);
     assert.ok(!/xyz:XYZ100\s+110000/.test(r.stdout), 'excluded market listed');
     assert.match(r.stdout, /market data flowing \(observe mode/);
+    assert.match(r.stdout, /observe mode: nothing traded/);
     const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
     const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     try {

@@ -84,7 +84,7 @@ export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.st
     say: (t) => out.write(`${t}\n`),
     stop: async (reason) => {
       const { summary, shutdown } = await session.stop(reason);
-      out.write(`\n${reason}: stopped.\n${formatRunSummary(summary)}\n`);
+      out.write(`\n${reason}: stopped.\n${formatRunSummary(summary, cfg.mode)}\n`);
       if (cfg.mode === 'trade') out.write(`shutdown: ${shutdown.flat ? 'flat at the venue' : `NOT FLAT: ${JSON.stringify(shutdown.venuePositions)}`}${shutdown.cancelled > 0 ? `, ${shutdown.cancelled} orders cancelled` : ''}\n`);
       if (session.journalPath) out.write(`journal: ${session.journalPath}\n`);
       return shutdown.flat ? 0 : 1;

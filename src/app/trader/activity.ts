@@ -131,14 +131,20 @@ const LATENCY_LABELS: Record<string, string> = {
   postRoundTrip: 'post round trip',
 };
 
-/** The end-of-run summary as the terminal prints it. */
-export function formatRunSummary(s: RunSummary): string {
+/** The end-of-run summary as the terminal prints it (observe mode: signals and the market-data latency only). */
+export function formatRunSummary(s: RunSummary, mode: 'observe' | 'trade' = 'trade'): string {
   const lines: string[] = [];
   const decisions = Object.entries(s.signalsByDecision)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   lines.push(`── summary (${(s.durationMs / 1000).toFixed(0)} s) ──`);
   lines.push(`signals        ${s.signals}${decisions ? ` (${decisions})` : ''}`);
+  if (mode === 'observe') {
+    lines.push('observe mode: nothing traded (signals, follow-ups and the raw feed are in the journal and the recorder)');
+    const f = s.latency.frameToDecision;
+    if (f !== undefined) lines.push(`${LATENCY_LABELS.frameToDecision.padEnd(28)} p50 ${us(f.p50Us)}  p99 ${us(f.p99Us)}  (n=${f.count})`);
+    return lines.join('\n');
+  }
   lines.push(`entries        ${s.entriesSent} sent, ${s.entriesFilled} filled`);
   const reasons = Object.entries(s.exitsByReason)
     .sort((a, b) => b[1] - a[1])
