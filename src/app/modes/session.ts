@@ -97,7 +97,11 @@ function startStatusLine(bot: Bot, out: NodeJS.WriteStream, intervalMs: number):
       const cols = out.columns ?? 200;
       // Narrow terminal: drop the PnL breakdown first, so the hard-stop state at the end stays visible.
       if (line.length > cols - 1) line = line.replace(/ \(real [^)]*\)/, '');
-      if (line.length > cols - 1) line = `${line.slice(0, cols - 2)}…`;
+      if (line.length > cols - 1) {
+        const cut = line.lastIndexOf(' | ');
+        line = `${line.slice(cut + 3)} | ${line.slice(0, cut)}`;
+        line = `${line.slice(0, cols - 2)}…`;
+      }
       out.write(`\r${line}${' '.repeat(Math.max(0, lastLen - line.length))}`);
       lastLen = line.length;
     } else {
