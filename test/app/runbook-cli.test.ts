@@ -36,7 +36,8 @@ describe('runbook commands against hlsim', () => {
     const ex = sim.exchange;
     const gold = ex.bestBidAsk('xyz:GOLD');
     const tsla = ex.bestBidAsk('xyz:TSLA');
-    assert.ok(gold.bid && gold.ask && tsla.bid && tsla.ask);
+    const btc = ex.bestBidAsk('BTC');
+    assert.ok(gold.bid && gold.ask && tsla.bid && tsla.ask && btc.ask);
     // two resting orders far from the touch, a long GOLD and a short TSLA position
     const resting = ex.internalPlaceOrders(account.master, [
       { coin: 'xyz:GOLD', isBuy: true, px: (gold.bid.px * 0.9).toFixed(1), sz: '0.0100', tif: 'Gtc' },
@@ -47,6 +48,9 @@ describe('runbook commands against hlsim', () => {
       { coin: 'xyz:GOLD', isBuy: true, px: (gold.ask.px * 1.01).toFixed(1), sz: '0.0080', tif: 'Ioc' },
       { coin: 'xyz:TSLA', isBuy: false, px: (tsla.bid.px * 0.99).toFixed(2), sz: '0.060', tif: 'Ioc' },
     ]);
+    // and one on the main dex: the runbook covers every dex unless told otherwise
+    ex.internalPlaceOrders(account.master, [{ coin: 'BTC', isBuy: true, px: String(Math.round(btc.ask.px * 1.01)), sz: '0.00020', tif: 'Ioc' }]);
+    assert.ok((ex.position(account.master, 'BTC')?.szi ?? 0) > 0);
     assert.ok((ex.position(account.master, 'xyz:GOLD')?.szi ?? 0) > 0);
     assert.ok((ex.position(account.master, 'xyz:TSLA')?.szi ?? 0) < 0);
 
@@ -67,8 +71,9 @@ describe('runbook commands against hlsim', () => {
     writeFileSync(cfg, `[network]\ntarget = "${sim.httpUrl}"\n[account]\nmaster_address = "${account.master}"\nagent_key_file = "${keyFile}"\n`);
     const f = await runCli(['flatten', '--config', cfg]);
     assert.equal(f.code, 0, `${f.stdout}\n${f.stderr}`);
-    assert.match(f.stdout, /flat: 2 position\(s\) closed/);
-    for (const coin of ['xyz:GOLD', 'xyz:TSLA']) {
+    assert.match(f.stdout, /dexes all/);
+    assert.match(f.stdout, /flat: 3 position\(s\) closed/);
+    for (const coin of ['xyz:GOLD', 'xyz:TSLA', 'BTC']) {
       const p = ex.position(account.master, coin);
       assert.ok(p === null || p.szi === 0, `${coin} still ${JSON.stringify(p)}`);
     }

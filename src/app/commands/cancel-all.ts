@@ -18,7 +18,7 @@ export function runbookOptions(cmd: Command): Command {
     .option('--network <name>', 'mainnet or testnet (overrides the configuration)')
     .option('--url <url>', 'a venue URL such as hlsim\'s (overrides the configuration)')
     .option('--master <address>', 'master account address (overrides account.master_address)')
-    .option('--dex <name>', 'dex to act on; repeatable (default: markets.dexes)', (v: string, prev: string[]) => [...prev, v], [] as string[]);
+    .option('--dex <name>', 'dex to act on ("" = the main dex); repeatable (default: every dex)', (v: string, prev: string[]) => [...prev, v], [] as string[]);
 }
 
 export function registerCancelAllCommand(program: Command): void {
@@ -30,7 +30,7 @@ export function registerCancelAllCommand(program: Command): void {
       try {
         const t = resolveTarget(o);
         const creds = loadCredentials(t.cfg, o.master);
-        process.stdout.write(`cancel-all on ${t.label} for ${creds.master}, dexes ${t.dexes.map((d) => d || '""').join(', ')}\n`);
+        process.stdout.write(`cancel-all on ${t.label} for ${creds.master}, dexes ${t.dexes.length === 0 ? 'all' : t.dexes.map((d) => d || '""').join(', ')}\n`);
         const r = await cancelAll(t, creds, (s) => process.stdout.write(`${s}\n`));
         process.stdout.write(`cancelled ${r.cancelled} of ${r.found} open order(s)${r.errors.length > 0 ? `; errors:\n  ${r.errors.join('\n  ')}` : ''}\n`);
         code = r.cancelled === r.found && r.errors.length === 0 ? 0 : 1;

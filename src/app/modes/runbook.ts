@@ -26,6 +26,7 @@ export interface RunbookTarget {
   isMainnet: boolean;
   label: string;
   cfg: AppConfig;
+  /** Dexes to act on; empty = every dex the venue lists (an emergency must not miss one). */
   dexes: string[];
 }
 
@@ -40,7 +41,7 @@ export function resolveTarget(o: TargetOptions): RunbookTarget {
   if (!/^(mainnet|testnet|https?:\/\/.+)$/.test(target)) throw new ConfigError(o.url !== undefined ? '--url' : '--network', `expected "mainnet", "testnet" or an http(s):// URL, got '${target}'`);
   const network = { ...cfg.network, target, ...(o.url !== undefined || o.network !== undefined ? { ws_url: '', http_url: '' } : {}) };
   const n = resolveNetwork(network);
-  return { httpUrl: n.httpUrl, isMainnet: n.isMainnet, label: target, cfg, dexes: o.dex && o.dex.length > 0 ? o.dex : cfg.markets.dexes };
+  return { httpUrl: n.httpUrl, isMainnet: n.isMainnet, label: target, cfg, dexes: o.dex && o.dex.length > 0 ? o.dex : [] };
 }
 
 function infoClient(httpUrl: string): InfoClient {
