@@ -122,3 +122,48 @@ describe('live Go/No-Go verdict', () => {
     assert.ok(shutdown.flat);
   });
 });
+
+describe('venue restart', () => {
+  it('hlsim restarts mid-run: the bot reconnects, reconciles, trades on; its PnL equals the venue account change; flat at the end', async (t) => {
+    const dir = tempDir(t, 'hip3-bot-restart-');
+    const account = newAccount();
+    const sim = await startSim({ port: 0, adminPort: null, seed: 6, scenario: 'jumpy', fund: { [account.master]: 10_000 }, isMainnet: false });
+    t.after(() => sim.stop());
+    await approveAgent(sim.httpUrl, account, false);
+    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
+    cfg.logging.status_interval_ms = 0;
+    cfg.metrics.enabled = false;
+    const session = await startSession({
+      cfg,
+      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: false, label: sim.httpUrl, simulated: true },
+      agentKey: account.agentKey,
+      out: process.stdout,
+    });
+    let stopped = false;
+    t.after(async () => {
+      if (!stopped) await session.stop('test cleanup');
+    });
+    await session.ready;
+    const bot = session.bot;
+    for (let i = 0; i < 150 && bot.activity.roundTrips.length < 1; i++) await sleep(100);
+    await sim.restart({ downMs: 300 });
+    for (let i = 0; i < 50 && bot.venue.readiness.state.connected; i++) await sleep(20);
+    await bot.venue.readiness.waitFor((s) => s.tradingReady && s.session >= 2);
+    const before = bot.activity.entriesSent;
+    for (let i = 0; i < 200 && bot.activity.entriesSent <= before; i++) await sleep(100);
+    assert.ok(bot.activity.entriesSent > before, 'no entry after the restart');
+    const { summary, shutdown } = await session.stop('test end');
+    stopped = true;
+    assert.ok(shutdown.flat, JSON.stringify(shutdown));
+    const res = await fetch(`${sim.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'clearinghouseState', user: account.master, dex: 'xyz' }) });
+    const venuePnl = Number(((await res.json()) as { marginSummary: { accountValue: string } }).marginSummary.accountValue) - 10_000;
+    assert.ok(Math.abs(summary.pnlUsd - venuePnl) < 0.01, `bot ${summary.pnlUsd} vs hlsim ${venuePnl}`);
+    const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
+    try {
+      const opens = db.prepare("SELECT COUNT(*) AS n FROM readiness WHERE scope = 'connection' AND state = 'open'").get() as { n: number };
+      assert.ok(opens.n >= 2);
+    } finally {
+      db.close();
+    }
+  });
+});
