@@ -42,6 +42,9 @@ describe('hip3 demo', () => {
       assert.ok(n("SELECT COUNT(*) AS n FROM signals WHERE decision = 'entered'") >= entries);
       assert.ok(n('SELECT COUNT(*) AS n FROM fills') >= 2 * rt);
       assert.ok(n("SELECT COUNT(*) AS n FROM orders WHERE kind = 'entry'") >= entries);
+      // every entry order points at the signal that decided it
+      assert.equal(n("SELECT COUNT(*) AS n FROM orders o WHERE kind = 'entry' AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.signal_id = o.signal_id AND s.decision = 'entered')"), 0);
+      assert.ok(n('SELECT COUNT(*) AS n FROM follow_ups') > 0);
       assert.equal(n('SELECT COUNT(*) AS n FROM runs WHERE simulated = 1'), 1);
     } finally {
       db.close();

@@ -174,6 +174,7 @@ export class Bot {
   private decisionNs = 0;
   private readonly exitTriggerNs = new Map<string, number>();
   private readonly exitReasonByCoin = new Map<string, string>();
+  /** Entry cloid → signal id, from the signal's record until the order's row is written (both after the turn, in that order). */
   private readonly cloidSignal = new Map<string, string>();
   private readonly frameCounts = { bbo: 0, activeAssetCtx: 0 };
   private lastFramesIn = 0;
@@ -358,7 +359,6 @@ export class Bot {
         const t = nowNs();
         if (r.decision === 'order') {
           this.decisionNs = t;
-          if (r.cloid !== undefined) this.cloidSignal.set(r.cloid, '');
           if (this.inFrame && !this.frameRecorded) {
             this.latency.frameToDecision.add(t - this.frameNs, TAG_ENTRY);
             this.frameRecorded = true;
@@ -420,6 +420,7 @@ export class Bot {
           exitReason: o.purpose === 'exit' ? this.exitReasonByCoin.get(o.coin) : undefined,
         });
         this.journal?.recordOrderStatus({ cloid: o.cloid, tsMs: now, status: 'sent' });
+        this.cloidSignal.delete(o.cloid); // its only use: the order row (the map stays small)
       }
     });
   }
