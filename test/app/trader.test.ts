@@ -97,7 +97,7 @@ describe('follow-ups', () => {
 describe('run totals and summary', () => {
   it('win rate, exits by reason, PnL net of fees, mean edges, gate counters', () => {
     const a = new Activity(0);
-    a.onSignal(signal({ gates: [{ gate: 'QuoteLagWindow', pass: true }, { gate: 'HardStop', pass: false }] }), 'rejected');
+    a.onSignal(signal({ reason: 'HardStop', gates: [{ gate: 'QuoteLagWindow', pass: true }, { gate: 'HardStop', pass: false }] }), 'rejected');
     a.onSignal(signal({ decision: 'order', gates: [{ gate: 'QuoteLagWindow', pass: true }] }), 'entered');
     a.entriesSent = 3;
     a.onRoundTrip(roundTrip({}));
@@ -116,6 +116,7 @@ describe('run totals and summary', () => {
     assert.ok(Math.abs((s.meanRealisedEdgeBps ?? 0) - 40 / 3) < 1e-9);
     assert.equal(s.latency.frameToDecision.p50Us, 2);
     const text = formatRunSummary(s);
+    assert.match(text, /not entered\s+HardStop 1 \(first failing gate\)/);
     assert.match(text, /exits\s+3 round trips \(timeStop 2, markRegression 1\)/);
     assert.match(text, /win rate\s+66\.7 % \(2\/3\)/);
     assert.match(text, /PnL net fees\s+\$0\.40/);

@@ -14,6 +14,8 @@ export interface RunSummary {
   durationMs: number;
   signals: number;
   signalsByDecision: Record<string, number>;
+  /** Why signals did not become entries: first failing gate → count. */
+  notEnteredBy: Record<string, number>;
   /** Entry orders handed to the socket. */
   entriesSent: number;
   /** Entry orders that filled (a position opened). */
@@ -37,6 +39,7 @@ export class Activity {
   readonly startedMs: number;
   signals = 0;
   readonly signalsByDecision: Record<string, number> = {};
+  readonly notEnteredBy: Record<string, number> = {};
   entriesSent = 0;
   exitsSent = 0;
   readonly roundTrips: RoundTrip[] = [];
@@ -58,6 +61,7 @@ export class Activity {
   onSignal(r: SignalRecord, decision: string): void {
     this.signals++;
     this.signalsByDecision[decision] = (this.signalsByDecision[decision] ?? 0) + 1;
+    if (r.decision !== 'order') this.notEnteredBy[r.reason] = (this.notEnteredBy[r.reason] ?? 0) + 1;
     for (const g of r.gates) {
       let c = this.gateCounters[g.gate];
       if (c === undefined) this.gateCounters[g.gate] = c = { pass: 0, block: 0 };
@@ -97,6 +101,7 @@ export class Activity {
       durationMs: nowMs - this.startedMs,
       signals: this.signals,
       signalsByDecision: { ...this.signalsByDecision },
+      notEnteredBy: { ...this.notEnteredBy },
       entriesSent: this.entriesSent,
       entriesFilled: n + extra.openPositions,
       exitsSent: this.exitsSent,
@@ -139,6 +144,12 @@ export function formatRunSummary(s: RunSummary, mode: 'observe' | 'trade' = 'tra
     .join(', ');
   lines.push(`── summary (${(s.durationMs / 1000).toFixed(0)} s) ──`);
   lines.push(`signals        ${s.signals}${decisions ? ` (${decisions})` : ''}`);
+  const why = Object.entries(s.notEnteredBy)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  if (why) lines.push(`not entered    ${why} (first failing gate)`);
   if (mode === 'observe') {
     lines.push('observe mode: nothing traded (signals, follow-ups and the raw feed are in the journal and the recorder)');
     const f = s.latency.frameToDecision;
