@@ -5,8 +5,8 @@
 // (state, exit check, detection, gates, order construction) → OrderSink (action, nonce, signature, WS post
 // frame written) — one synchronous turn, no await anywhere. Everything the journal, metrics and dashboard
 // want from that turn is queued and handled in a microtask, i.e. after the order frame has left.
-// Off the hot path: reconciliation and info calls (promises from timers), follow-ups (a coarse timer), the
-// core's backup timer, metrics gauges, journal flushes.
+// Off the hot path: reconciliation and info calls (promises from timers), follow-ups (the store's scheduler),
+// the core's backup timer, metrics gauges, journal flushes.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/schema.ts';
@@ -25,9 +25,10 @@ import type {
 } from '../../core/types.ts';
 import { toCoreConfig } from '../config/core.ts';
 import type { Cloid, ExchangeResponse, L1Signer, OrderResponseStatus, UserFill } from '../../protocol/index.ts';
-import { createL1Signer } from '../../protocol/index.ts';
+import { cancelAction, createL1Signer } from '../../protocol/index.ts';
 import { type NonceSource, openNonceSource } from '../../protocol/nonce.ts';
 import type { Journal } from '../../store/journal.ts';
+import { FollowUpScheduler } from '../../store/follow-ups.ts';
 import type { FeedRecorder } from '../../store/recorder.ts';
 import { epochNsClock } from '../../store/recorder.ts';
 import { computeStats, evaluateVerdict } from '../../store/report.ts';
@@ -43,10 +44,8 @@ import { systemClock } from '../../venue/clock.ts';
 import { VenueClient } from '../../venue/venue-client.ts';
 import { Activity, type RunSummary } from './activity.ts';
 import { followUpRow } from './follow-ups.ts';
-import { FollowUpScheduler } from '../../store/follow-ups.ts';
 import { nowNs, SampleRing, TAG_ENTRY, TAG_EXIT, TAG_NONE } from './latency.ts';
 import { observeOnlySink, type PostTag, signedRequestText, VenueOrderSink } from './order-sink.ts';
-import { cancelAction } from '../../protocol/index.ts';
 
 /** Our cloids start with these bytes ("H3"), so orders, fills and orphans are recognisable as ours. */
 export const CLOID_PREFIX = '4833';
