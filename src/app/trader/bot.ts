@@ -26,7 +26,8 @@ import type {
 import { toCoreConfig } from '../config/core.ts';
 import type { Cloid, ExchangeResponse, L1Signer, OrderResponseStatus, UserFill } from '../../protocol/index.ts';
 import { cancelAction, createL1Signer } from '../../protocol/index.ts';
-import { type NonceSource, openNonceSource } from '../../protocol/nonce.ts';
+import type { NonceSource } from '../../protocol/nonce.ts';
+import { openNonceSource } from '../../store/nonce-file.ts';
 import type { Journal } from '../../store/journal.ts';
 import { FollowUpScheduler } from '../../store/follow-ups.ts';
 import type { FeedRecorder } from '../../store/recorder.ts';
