@@ -24,6 +24,8 @@ export interface DexAccount {
   withdrawable: string;
   /** true when this dex's state is carried over from an earlier run (its query failed or is unconfirmed). */
   carried: boolean;
+  /** The venue's time of this state (clearinghouseState.time, epoch ms). */
+  venueTime: number;
 }
 
 export interface UnknownOrderResolution {
@@ -43,6 +45,9 @@ export interface ReconcileSnapshot {
   requestedAt: number;
   /** Clock time when every answer was in. */
   at: number;
+  /** The venue's time of the snapshot: the latest clearinghouseState.time among the dexes answered in this
+   * run (`at` when none was, e.g. every query failed). */
+  venueTime: number;
   /** Every query answered (and every shrinking empty answer confirmed). Readiness requires it. */
   complete: boolean;
   accounts: DexAccount[];
@@ -308,12 +313,16 @@ export class Reconciler {
       this.o.cancelOrphans?.(orphans);
     }
 
+    const at = this.clock.now();
+    let venueTime = 0;
+    for (const a of accounts) if (!a.carried && a.venueTime > venueTime) venueTime = a.venueTime;
     return {
       seq: ++this.seq,
       session,
       reason,
       requestedAt,
-      at: this.clock.now(),
+      at,
+      venueTime: venueTime > 0 ? venueTime : at,
       complete: failures.length === 0,
       accounts,
       openOrders,
@@ -335,7 +344,7 @@ export class Reconciler {
       return { ch, orders };
     };
     const carried = () => ({
-      account: { ...(prev?.account ?? { dex, positions: [], accountValue: '0', withdrawable: '0' }), carried: true },
+      account: { ...(prev?.account ?? { dex, positions: [], accountValue: '0', withdrawable: '0', venueTime: 0 }), carried: true },
       orders: prev?.orders ?? [],
     });
     let got: { ch: ClearinghouseState; orders: FrontendOpenOrder[] };
@@ -362,6 +371,7 @@ export class Reconciler {
       accountValue: got.ch.marginSummary?.accountValue ?? '0',
       withdrawable: got.ch.withdrawable ?? '0',
       carried: false,
+      venueTime: Number.isFinite(got.ch.time) ? got.ch.time : 0,
     };
     const res = { account, orders: got.orders };
     this.accepted.set(dex, res);

@@ -222,6 +222,8 @@ export class VenueClient {
   private reconcileStarted = false;
   private lastBadFrameLog = 0;
 
+  private hRawBefore: Handler<[string]> = null;
+  private hRawAfter: Handler<[]> = null;
   private hBbo: Handler<[BboFrame, number]> = null;
   private hCtx: Handler<[ActiveAssetCtxFrame, number]> = null;
   private hL2: Handler<[L2Book, number]> = null;
@@ -356,6 +358,14 @@ export class VenueClient {
    */
   onUserFills(fn: (u: { isSnapshot: boolean; fills: UserFill[] }, recvAt: number) => void): void {
     this.hUserFills = fn;
+  }
+  /**
+   * A tap around every inbound frame: `before(text)` runs first, before any parsing (the latency origin; the
+   * raw feed recorder), `after()` once every handler of that frame has returned, even if one threw.
+   */
+  onRawFrame(before: (text: string) => void, after?: () => void): void {
+    this.hRawBefore = before;
+    this.hRawAfter = after ?? null;
   }
   onUserEvents(fn: (e: WsUserEvent, recvAt: number) => void): void {
     this.hUserEvents = fn;
@@ -494,6 +504,7 @@ export class VenueClient {
 
   private onFrame(text: string): void {
     this.counters.framesIn++;
+    this.hRawBefore?.(text);
     try {
       const channel = sniffChannel(text);
       if (channel === 'bbo') {
@@ -517,6 +528,8 @@ export class VenueClient {
     } catch (err) {
       this.counters.handlerErrors++;
       this.log.error({ err: String(err), frame: text.slice(0, 200) }, 'venue frame handler threw');
+    } finally {
+      this.hRawAfter?.();
     }
   }
 

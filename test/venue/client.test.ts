@@ -53,6 +53,33 @@ test('unknown channels, non-JSON and malformed frames are counted; the socket an
   assert.equal(client.connection.isOpen, true);
 });
 
+test('the raw-frame tap sees every frame before parsing and closes after its handlers, even when one throws', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  t.after(() => closeServer(wss));
+  wss.on('connection', (ws) => {
+    ws.send('not json at all');
+    ws.send(BBO);
+    ws.send(BBO);
+  });
+  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  t.after(() => client.stop());
+  const trace: string[] = [];
+  client.onRawFrame(
+    (text) => trace.push(`before ${text.slice(0, 8)}`),
+    () => trace.push('after'),
+  );
+  let bbos = 0;
+  client.onBbo(() => {
+    trace.push('bbo');
+    if (++bbos === 1) throw new Error('handler bug');
+  });
+  client.start();
+  await until(() => bbos === 2, 'both bbo frames');
+  assert.deepEqual(trace, ['before not json', 'after', 'before {"channe', 'bbo', 'after', 'before {"channe', 'bbo', 'after']);
+  assert.equal(client.counters.handlerErrors, 1);
+});
+
 test('outcomes before readiness, and a disconnect drops readiness before anyone hears of it', async (t) => {
   const signer = new TestSigner();
   const u = defaultUniverse();

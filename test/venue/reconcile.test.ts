@@ -78,6 +78,25 @@ describe('reconciliation (hlsim)', () => {
     assert.equal(s.accounts.length, 2);
   });
 
+  test('the snapshot carries the venue time of its state (the latest clearinghouseState.time), not its arrival', async () => {
+    const { rec } = make();
+    const skewed = source.clearinghouseState;
+    // The venue's clock 5 s behind ours: the snapshot's venue time must come from the answers.
+    source.clearinghouseState = async (u, dex) => ({ ...(await skewed(u, dex)), time: 1_700_000_000_000 + (dex === 'xyz' ? 7 : 3) });
+    try {
+      const s = await rec.run('manual');
+      assert.equal(s.venueTime, 1_700_000_000_007);
+      assert.deepEqual(s.accounts.map((a) => a.venueTime).sort(), [1_700_000_000_003, 1_700_000_000_007]);
+      faults.failDex = 'xyz';
+      const partial = await rec.run('periodic');
+      assert.equal(partial.venueTime, 1_700_000_000_003, 'a carried (failed) dex does not date the snapshot');
+    } finally {
+      faults.failDex = null;
+      source.clearinghouseState = skewed;
+      rec.stop();
+    }
+  });
+
   test('one empty answer between two non-empty ones never shrinks state', async () => {
     const { rec } = make();
     await rec.run('manual');

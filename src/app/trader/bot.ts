@@ -283,24 +283,21 @@ export class Bot {
   private wireVenue(): void {
     const v = this.venue;
     const e = this.engine;
-    // Raw frame tap: the local receive time of every frame (latency origin) and the raw feed recorder.
-    // VenueClient has no public raw-frame hook; its connection calls `this.onFrame(text)` on the instance, so
-    // wrapping that method sees every frame before any parsing.
-    const tap = v as unknown as { onFrame(text: string): void };
-    const inner = tap.onFrame.bind(v);
+    // Raw frame tap: the local receive time of every frame (latency origin) and the raw feed recorder, before
+    // any parsing; `inFrame` marks orders written in the same turn as the frame that decided them.
     const rec = this.recorder;
     const recNs = epochNsClock();
-    tap.onFrame = (text: string) => {
-      this.frameNs = nowNs();
-      this.inFrame = true;
-      this.frameRecorded = false;
-      if (rec !== null) rec.record(text, recNs());
-      try {
-        inner(text);
-      } finally {
+    v.onRawFrame(
+      (text) => {
+        this.frameNs = nowNs();
+        this.inFrame = true;
+        this.frameRecorded = false;
+        if (rec !== null) rec.record(text, recNs());
+      },
+      () => {
         this.inFrame = false;
-      }
-    };
+      },
+    );
 
     v.onBbo((f) => {
       this.frameCounts.bbo++;
@@ -498,8 +495,7 @@ export class Bot {
       }
     }
     const snap: CoreReconcileSnapshot = {
-      // The venue layer's DexAccount carries no clearinghouseState.time: the arrival time stands in for it.
-      venueTimeMs: s.at,
+      venueTimeMs: s.venueTime,
       // Read on the same clock as the core's, just before the run's first query (the core defers corrections
       // of markets that changed at or after it).
       requestedAtMs: s.requestedAt,
