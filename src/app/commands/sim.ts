@@ -65,7 +65,7 @@ export function registerSimCommand(program: Command): void {
         `  admin  ${sim.adminUrl}  (GET /admin/stats, POST /admin/<fault>; see docs/hlsim.md)`,
         `  markets ${sim.exchange.coins().length}; funded ${Object.keys(o.fund).length} account(s). Ctrl+C stops.`,
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      // Handlers first, then the URLs: whoever reads them may signal at once.
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
@@ -80,6 +80,7 @@ export function registerSimCommand(program: Command): void {
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
+        process.stdout.write(`${lines.join('\n')}\n`);
       });
     });
 }
