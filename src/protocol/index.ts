@@ -5,6 +5,7 @@ export * from './assets.ts';
 export * from './errors.ts';
 export * from './format.ts';
 export * from './keys.ts';
+export * from './limits.ts';
 export * from './nonce.ts';
 export * from './parse.ts';
 export * from './signing.ts';

@@ -5,6 +5,7 @@
 // 1 + floor(batch/40) and never wait: admitted now (they may use the `actionReserve` info may not) or refused.
 // Every call returns a Promise and is only ever started from timers or the app — never awaited inside frame
 // handling (the reference blocked its event loop with two inline HTTP calls every 60 s, L11).
+import { infoItemsWeight, infoRequestWeight } from '../protocol/limits.ts';
 import type {
   ClearinghouseState,
   FrontendOpenOrder,
@@ -16,46 +17,6 @@ import type {
   UserFill,
 } from '../protocol/wire.ts';
 import { systemClock, type TimerHandle, type VenueClock } from './clock.ts';
-
-export const VENUE_REST_WEIGHT_PER_MINUTE = 1200;
-
-/** Weight of an info request before item surcharges (§6.1). */
-export function infoRequestWeight(req: { type: string }): number {
-  switch (req.type) {
-    case 'l2Book':
-    case 'allMids':
-    case 'clearinghouseState':
-    case 'orderStatus':
-    case 'spotClearinghouseState':
-    case 'exchangeStatus':
-      return 2;
-    case 'userRole':
-      return 60;
-    default:
-      return 20;
-  }
-}
-
-/** Extra weight charged per 20 returned items for the history requests (§6.1). */
-export function infoItemsWeight(req: { type: string }, response: unknown): number {
-  const perItems = new Set(['recentTrades', 'historicalOrders', 'userFills', 'userFillsByTime', 'fundingHistory', 'userFunding']);
-  if (perItems.has(req.type) && Array.isArray(response)) return Math.floor(response.length / 20);
-  return 0;
-}
-
-/** Exchange action weight: 1 + floor(batch length / 40). */
-export function actionRequestWeight(batchLength: number): number {
-  return 1 + Math.floor(batchLength / 40);
-}
-
-/** Weight of an /exchange request body: its batch is the action's orders, cancels or modifies (1 if none). */
-export function exchangeActionWeight(request: unknown): number {
-  const action = typeof request === 'object' && request !== null ? (request as { action?: unknown }).action : undefined;
-  if (typeof action !== 'object' || action === null) return 1;
-  const a = action as { orders?: unknown; cancels?: unknown; modifies?: unknown };
-  const batch = Array.isArray(a.orders) ? a.orders : Array.isArray(a.cancels) ? a.cancels : Array.isArray(a.modifies) ? a.modifies : [];
-  return actionRequestWeight(batch.length);
-}
 
 export interface RestLimiterConfig {
   /** Weight we allow ourselves per window; the venue allows 1200/min — keep a margin. */

@@ -20,6 +20,7 @@ import {
   sniffChannel,
   type WsParseResult,
 } from '../protocol/parse.ts';
+import { exchangeActionWeight } from '../protocol/limits.ts';
 import type {
   ExchangeRequest,
   ExchangeResponse,
@@ -36,7 +37,6 @@ import { systemClock, silentLogger, type TimerHandle, type VenueClock, type Venu
 import { type BackoffConfig, type CloseReason, VenueConnection } from './connection.ts';
 import {
   type ExchangeTransport,
-  exchangeActionWeight,
   httpExchangeTransport,
   httpInfoTransport,
   InfoClient,

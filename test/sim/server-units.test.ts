@@ -1,11 +1,11 @@
-// Pure pieces of the hlsim transport: subscription normalisation, the sliding-minute counter, REST weights,
+// Pure pieces of the hlsim transport: subscription normalisation, the sliding-minute counter,
 // l2Book aggregation, the WS post error payload.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { aggregateBook, bucketPx } from '../../src/sim/server/aggregate.ts';
 import { silenceRoute } from '../../src/sim/server/faults.ts';
-import { actionWeight, infoItemsSurcharge, infoWeight, SlidingMinute } from '../../src/sim/server/limits.ts';
+import { SlidingMinute } from '../../src/sim/server/limits.ts';
 import { postErrorPayload } from '../../src/sim/server/server.ts';
 import { parseSubscription } from '../../src/sim/server/subscriptions.ts';
 
@@ -72,19 +72,6 @@ test('SlidingMinute counts a sliding 60 s window and remembers its maximum', () 
       assert.equal(s.max, max);
     }),
   );
-});
-
-test('REST weights (§6.1)', () => {
-  assert.equal(infoWeight({ type: 'l2Book' }), 2);
-  assert.equal(infoWeight({ type: 'clearinghouseState' }), 2);
-  assert.equal(infoWeight({ type: 'meta' }), 20);
-  assert.equal(infoWeight({ type: 'userRole' }), 60);
-  assert.equal(infoItemsSurcharge({ type: 'userFills' }, new Array(45)), 2);
-  assert.equal(infoItemsSurcharge({ type: 'meta' }, new Array(45)), 0);
-  assert.equal(actionWeight({ action: { type: 'order', orders: new Array(39) } }), 1);
-  assert.equal(actionWeight({ action: { type: 'order', orders: new Array(80) } }), 3);
-  assert.equal(actionWeight({ action: { type: 'cancel', cancels: new Array(40) } }), 2);
-  assert.equal(actionWeight({ action: { type: 'noop' } }), 1);
 });
 
 test('l2Book aggregation: buckets of n significant figures, bids down, asks up, sizes and counts summed', () => {

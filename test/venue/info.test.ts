@@ -1,35 +1,12 @@
-// Info client: the venue's REST weights (1200/min, §6.1), a sliding-window limiter, jittered retry on 429/5xx
+// Info client: a sliding-window limiter over the venue's REST weights (src/protocol/limits.ts), jittered retry on 429/5xx
 // against a real HTTP server on 127.0.0.1:0, and no retry on other client errors.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import {
-  actionRequestWeight,
-  exchangeActionWeight,
-  httpInfoTransport,
-  InfoClient,
-  InfoError,
-  infoItemsWeight,
-  infoRequestWeight,
-  RestLimiter,
-  VENUE_REST_WEIGHT_PER_MINUTE,
-} from '../../src/venue/info.ts';
+import { exchangeActionWeight } from '../../src/protocol/limits.ts';
+import { httpInfoTransport, InfoClient, InfoError, RestLimiter } from '../../src/venue/info.ts';
 import { ManualClock } from './helpers.ts';
-
-test('weights are the venue’s: 2 for light requests, 20 otherwise, 60 for userRole, item surcharges', () => {
-  assert.equal(VENUE_REST_WEIGHT_PER_MINUTE, 1200);
-  for (const t of ['l2Book', 'allMids', 'clearinghouseState', 'orderStatus', 'spotClearinghouseState', 'exchangeStatus']) {
-    assert.equal(infoRequestWeight({ type: t }), 2, t);
-  }
-  for (const t of ['meta', 'perpDexs', 'frontendOpenOrders', 'userFillsByTime', 'allPerpMetas', 'openOrders']) assert.equal(infoRequestWeight({ type: t }), 20, t);
-  assert.equal(infoRequestWeight({ type: 'userRole' }), 60);
-  assert.equal(infoItemsWeight({ type: 'userFillsByTime' }, new Array(45).fill(0)), 2);
-  assert.equal(infoItemsWeight({ type: 'meta' }, new Array(45).fill(0)), 0);
-  assert.equal(actionRequestWeight(1), 1);
-  assert.equal(actionRequestWeight(40), 2);
-  assert.equal(actionRequestWeight(79), 2);
-});
 
 test('the limiter keeps every window under its cap and releases as the window slides', async () => {
   const clock = new ManualClock();

@@ -1,4 +1,5 @@
 // The venue's per-IP limits (hyperliquid-protocol.md §6.1) and the counters behind them.
+import { VENUE_REST_WEIGHT_PER_MINUTE } from '../../protocol/limits.ts';
 import type { StringSource } from '../exchange/errors.ts';
 
 export interface SimLimits {
@@ -22,7 +23,7 @@ export const VENUE_LIMITS: SimLimits = {
   subscriptions: 1000,
   uniqueUsers: 10,
   connections: 100,
-  restWeightPerMinute: 1200,
+  restWeightPerMinute: VENUE_REST_WEIGHT_PER_MINUTE,
 };
 
 /**
@@ -98,40 +99,4 @@ export class SlidingMinute {
       this.head = 0;
     }
   }
-}
-
-/** REST weight of an /info request (§6.1); items-based surcharges are added by the caller. */
-export function infoWeight(body: unknown): number {
-  const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
-  switch (type) {
-    case 'l2Book':
-    case 'allMids':
-    case 'clearinghouseState':
-    case 'orderStatus':
-    case 'spotClearinghouseState':
-    case 'exchangeStatus':
-      return 2;
-    case 'userRole':
-      return 60;
-    default:
-      return 20;
-  }
-}
-
-/** Extra weight per 20 returned items for the fill-history requests (§6.1). */
-export function infoItemsSurcharge(body: unknown, response: unknown): number {
-  const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
-  if ((type === 'userFills' || type === 'userFillsByTime') && Array.isArray(response)) {
-    return Math.floor(response.length / 20);
-  }
-  return 0;
-}
-
-/** REST weight of an /exchange action: 1 + floor(batch length / 40). */
-export function actionWeight(body: unknown): number {
-  const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined;
-  if (typeof action !== 'object' || action === null) return 1;
-  const a = action as { orders?: unknown; cancels?: unknown; modifies?: unknown };
-  const batch = Array.isArray(a.orders) ? a.orders : Array.isArray(a.cancels) ? a.cancels : Array.isArray(a.modifies) ? a.modifies : [];
-  return 1 + Math.floor(batch.length / 40);
 }

@@ -4,11 +4,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { exchangeActionWeight, infoItemsWeight, infoRequestWeight } from '../../protocol/limits.ts';
 import type { SimExchange } from '../exchange/exchange.ts';
 import type { L2BookData, SimEvent } from '../exchange/types.ts';
 import { aggregateBook } from './aggregate.ts';
 import type { Faults, FaultTarget } from './faults.ts';
-import { actionWeight, infoItemsSurcharge, infoWeight, LIMIT_ERRORS, type SimLimits, SlidingMinute } from './limits.ts';
+import { LIMIT_ERRORS, type SimLimits, SlidingMinute } from './limits.ts';
 import { channelOf, type NormalisedSubscription, parseSubscription } from './subscriptions.ts';
 
 /** The part of SimExchange the transport uses. */
@@ -305,7 +306,7 @@ export class SimServer implements FaultTarget {
     }
     const now = Date.now();
     if (via === 'http') {
-      const weight = kind === 'info' ? infoWeight(body) : actionWeight(body);
+      const weight = kind === 'info' ? infoRequestWeight(body) : exchangeActionWeight(body);
       if (ip.rest.peek(now, weight) > this.opts.limits.restWeightPerMinute) {
         this.s.rateLimited++;
         return { status: 429, body: null };
@@ -326,7 +327,7 @@ export class SimServer implements FaultTarget {
       return { status: 500, body: 'internal server error' }; // hlsim-invented
     }
     if (via === 'http' && kind === 'info' && r.httpStatus === 200) {
-      const extra = infoItemsSurcharge(body, r.body);
+      const extra = infoItemsWeight(body, r.body);
       if (extra > 0) ip.rest.add(now, extra);
     }
     return { status: r.httpStatus, body: r.body };
