@@ -9,6 +9,7 @@ import { loadAgentKey, SecretError } from '../config/secrets.ts';
 import { formatRunSummary } from '../trader/activity.ts';
 import type { NetworkTarget } from '../trader/bot.ts';
 import { installShutdown } from '../shutdown.ts';
+import { assertReachable } from './runbook.ts';
 import { discoverMarkets, formatMarketTable, startSession } from './session.ts';
 
 export interface RunOptions {
@@ -56,6 +57,7 @@ export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.st
   const network = await networkTarget(cfg);
   out.write(`hip3 run: mode ${cfg.mode}, network ${network.label}${network.simulated ? ' (hlsim)' : ''}, signing ${network.isMainnet ? 'mainnet' : 'testnet'}\n`);
   out.write(`effective configuration (secrets are never part of it):\n${describeConfig(cfg).replace(/^/gm, '  ')}\n\n`);
+  await assertReachable(network.httpUrl);
   const markets = await discoverMarkets(cfg, network.httpUrl);
   out.write(`resolved markets (${markets.length}):\n${formatMarketTable(markets).replace(/^/gm, '  ')}\n\n`);
   const session = await startSession({ cfg, network, agentKey, out, markets });

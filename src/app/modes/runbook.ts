@@ -44,12 +44,44 @@ export function resolveTarget(o: TargetOptions): RunbookTarget {
   return { httpUrl: n.httpUrl, isMainnet: n.isMainnet, label: target, cfg, dexes: o.dex && o.dex.length > 0 ? o.dex : [] };
 }
 
+/** The venue did not answer at all (connection refused, DNS, timeout): a failure, never a silent exit 0. */
+export class VenueUnreachableError extends Error {
+  constructor(httpUrl: string, cause: string) {
+    super(`cannot reach ${httpUrl}: ${cause}`);
+    this.name = 'VenueUnreachableError';
+  }
+}
+
+/** Why a fetch failed, in a few words ("ECONNREFUSED", "timeout"): fetch's own message is only "fetch failed". */
+function transportCause(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'no answer (timeout)';
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * One cheap info request before anything else: an unreachable venue fails at once with "cannot reach <url>:
+ * <why>" instead of after the info client's retries, with a message that says what is wrong.
+ */
+export async function assertReachable(httpUrl: string, timeoutMs = 5000): Promise<void> {
+  const url = httpUrl.replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${url}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"perpDexs"}', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new VenueUnreachableError(url, transportCause(err));
+  }
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.status >= 500 || res.status === 404) throw new VenueUnreachableError(url, `POST /info answered HTTP ${res.status}`);
+}
+
 function infoClient(httpUrl: string): InfoClient {
   return new InfoClient({ http: httpInfoTransport({ httpUrl, timeoutMs: 10_000 }), maxRetries: 2 });
 }
 
 /** Every dex the venue lists and, for each, its markets with specs. */
 export async function listMarkets(httpUrl: string, dexFilter?: string[]): Promise<{ dex: string; index: number; markets: MarketSpec[] }[]> {
+  await assertReachable(httpUrl);
   const info = infoClient(httpUrl);
   const dexs = parsePerpDexs(await info.perpDexs());
   if (dexs instanceof WireParseError) throw new Error(`perpDexs answer not understood: ${dexs.message}`);
