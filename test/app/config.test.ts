@@ -139,7 +139,9 @@ describe('helpers', () => {
     const d = defaultConfig();
     assert.deepEqual(resolveNetwork(d.network), { wsUrl: 'wss://api.hyperliquid-testnet.xyz/ws', httpUrl: 'https://api.hyperliquid-testnet.xyz', isMainnet: false });
     const sim = parseConfig('[network]\ntarget = "http://127.0.0.1:4000/"\n');
-    assert.deepEqual(resolveNetwork(sim.network), { wsUrl: 'ws://127.0.0.1:4000/ws', httpUrl: 'http://127.0.0.1:4000', isMainnet: false });
+    // A URL target (hlsim) signs as mainnet by default, as `hip3 sim` verifies; the testnet alone signs testnet.
+    assert.deepEqual(resolveNetwork(sim.network), { wsUrl: 'ws://127.0.0.1:4000/ws', httpUrl: 'http://127.0.0.1:4000', isMainnet: true });
+    assert.equal(resolveNetwork(parseConfig('[network]\ntarget = "http://127.0.0.1:4000/"\nsigning_chain = "testnet"\n').network).isMainnet, false);
   });
   it('the recorder is on by default in observe mode only', () => {
     assert.equal(recorderEnabled(defaultConfig()), true);

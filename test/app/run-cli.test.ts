@@ -87,8 +87,9 @@ describe('hip3 run against hlsim', () => {
   let sim: SimHandle;
   const account = newAccount();
   before(async () => {
-    sim = await startSim({ port: 0, adminPort: null, seed: 5, scenario: 'jumpy', fund: { [account.master]: 5000 }, isMainnet: false });
-    await approveAgent(sim.httpUrl, account, false);
+    // hlsim's defaults (mainnet signatures), which a URL target's signing_chain = "auto" matches.
+    sim = await startSim({ port: 0, adminPort: null, seed: 5, scenario: 'jumpy', fund: { [account.master]: 5000 } });
+    await approveAgent(sim.httpUrl, account, true);
   });
   after(async () => {
     await sim.stop();

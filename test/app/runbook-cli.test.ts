@@ -12,8 +12,9 @@ describe('runbook commands against hlsim', () => {
   let sim: SimHandle;
   const account = newAccount();
   before(async () => {
-    sim = await startSim({ port: 0, adminPort: null, seed: 11, scenario: 'calm', fund: { [account.master]: 5000 }, isMainnet: false });
-    await approveAgent(sim.httpUrl, account, false);
+    // hlsim's defaults, as `hip3 sim` starts it: mainnet signatures. The runbook needs no configuration for it.
+    sim = await startSim({ port: 0, adminPort: null, seed: 11, scenario: 'calm', fund: { [account.master]: 5000 } });
+    await approveAgent(sim.httpUrl, account, true);
   });
   after(async () => {
     await sim.stop();
@@ -56,9 +57,14 @@ describe('runbook commands against hlsim', () => {
 
     const env = { HIP3_AGENT_KEY: account.agentKey };
     const base = ['--url', sim.httpUrl, '--master', account.master];
+    // Signed for the other chain, the agent is unknown to the venue: the flag is honoured, and that is exit 1.
+    const wrongChain = await runCli(['cancel-all', ...base, '--signing-chain', 'testnet'], { env });
+    assert.equal(wrongChain.code, 1, wrongChain.stdout);
+    assert.match(wrongChain.stdout, /\(testnet signatures\)[\s\S]*does not exist/);
     const c = await runCli(['cancel-all', ...base], { env });
     assert.equal(c.code, 0, `${c.stdout}\n${c.stderr}`);
     assert.match(c.stdout, /cancelled 2 of 2 open order\(s\)/);
+    assert.match(c.stdout, /\(mainnet signatures\)/);
     const open = (await (await fetch(`${sim.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'openOrders', user: account.master, dex: 'xyz' }) })).json()) as unknown[];
     assert.deepEqual(open, []);
 
@@ -81,6 +87,9 @@ describe('runbook commands against hlsim', () => {
     const again = await runCli(['flatten', ...base], { env });
     assert.equal(again.code, 0);
     assert.match(again.stdout, /already flat/);
+    const badChain = await runCli(['flatten', ...base, '--signing-chain', 'devnet'], { env });
+    assert.notEqual(badChain.code, 0);
+    assert.match(badChain.stderr, /--signing-chain/);
     const noKey = await runCli(['cancel-all', ...base]);
     assert.equal(noKey.code, 2);
     assert.match(noKey.stderr, /HIP3_AGENT_KEY/);

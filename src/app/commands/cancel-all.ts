@@ -1,6 +1,6 @@
 // `hip3 cancel-all`: the runbook's first step — cancel every open order of the master account (agent key from
 // HIP3_AGENT_KEY or account.agent_key_file). Exit 0 when nothing is left open, 1 otherwise, 2 on bad input.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 
 export interface RunbookCliOptions {
   config?: string;
@@ -8,6 +8,7 @@ export interface RunbookCliOptions {
   network?: string;
   url?: string;
   master?: string;
+  signingChain?: 'mainnet' | 'testnet';
   dex: string[];
 }
 
@@ -18,6 +19,9 @@ export function runbookOptions(cmd: Command): Command {
     .option('--network <name>', 'mainnet or testnet (overrides the configuration)')
     .option('--url <url>', 'a venue URL such as hlsim\'s (overrides the configuration)')
     .option('--master <address>', 'master account address (overrides account.master_address)')
+    .addOption(
+      new Option('--signing-chain <chain>', 'chain the L1 actions are signed for (default: network.signing_chain; "auto" = testnet only for the testnet, mainnet for mainnet and URLs such as hlsim)').choices(['mainnet', 'testnet']),
+    )
     .option('--dex <name>', 'dex to act on ("" = the main dex); repeatable (default: every dex)', (v: string, prev: string[]) => [...prev, v], [] as string[]);
 }
 
@@ -30,7 +34,7 @@ export function registerCancelAllCommand(program: Command): void {
       try {
         const t = resolveTarget(o);
         const creds = loadCredentials(t.cfg, o.master);
-        process.stdout.write(`cancel-all on ${t.label} for ${creds.master}, dexes ${t.dexes.length === 0 ? 'all' : t.dexes.map((d) => d || '""').join(', ')}\n`);
+        process.stdout.write(`cancel-all on ${t.label} (${t.isMainnet ? 'mainnet' : 'testnet'} signatures) for ${creds.master}, dexes ${t.dexes.length === 0 ? 'all' : t.dexes.map((d) => d || '""').join(', ')}\n`);
         const r = await cancelAll(t, creds, (s) => process.stdout.write(`${s}\n`));
         process.stdout.write(`cancelled ${r.cancelled} of ${r.found} open order(s)${r.errors.length > 0 ? `; errors:\n  ${r.errors.join('\n  ')}` : ''}\n`);
         code = r.cancelled === r.found && r.errors.length === 0 ? 0 : 1;

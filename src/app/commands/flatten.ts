@@ -25,7 +25,7 @@ export function registerFlattenCommand(program: Command): void {
       try {
         const t = resolveTarget(o);
         const creds = loadCredentials(t.cfg, o.master);
-        process.stdout.write(`flatten on ${t.label} for ${creds.master}, dexes ${t.dexes.length === 0 ? 'all' : t.dexes.map((d) => d || '""').join(', ')}\n`);
+        process.stdout.write(`flatten on ${t.label} (${t.isMainnet ? 'mainnet' : 'testnet'} signatures) for ${creds.master}, dexes ${t.dexes.length === 0 ? 'all' : t.dexes.map((d) => d || '""').join(', ')}\n`);
         const r = await flattenAll(t, creds, { slippageBps: o.slippageBps, stepBps: o.slippageBps, maxAttempts: o.attempts }, (s) => process.stdout.write(`${s}\n`));
         if (r.initial.length === 0) process.stdout.write('no open positions: already flat\n');
         else if (r.remaining.length === 0) process.stdout.write(`flat: ${r.initial.length} position(s) closed in ${r.attempts} attempt(s)\n`);

@@ -216,7 +216,9 @@ export function resolveNetwork(network: AppConfig['network']): { wsUrl: string; 
   }
   if (network.http_url) httpUrl = network.http_url;
   if (network.ws_url) wsUrl = network.ws_url;
-  const isMainnet = network.signing_chain === 'auto' ? network.target === 'mainnet' : network.signing_chain === 'mainnet';
+  // "auto": testnet signatures only for the testnet; mainnet's and any URL's (hlsim, like `hip3 sim`, verifies
+  // mainnet signatures unless started with --testnet) are mainnet ones.
+  const isMainnet = network.signing_chain === 'auto' ? network.target !== 'testnet' : network.signing_chain === 'mainnet';
   return { wsUrl, httpUrl, isMainnet };
 }
 

@@ -31,7 +31,7 @@ export const networkSection = section({
   ws_url: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.regex(WS_URL, 'expected a ws(s):// URL'))]), ''),
   /** Override of the derived HTTP base URL ("" = derived from target). */
   http_url: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.regex(HTTP_URL, 'expected an http(s):// URL'))]), ''),
-  /** Which chain L1 actions are signed for: auto = mainnet only when target is "mainnet". */
+  /** Which chain L1 actions are signed for: auto = testnet only when target is "testnet" (a URL signs as mainnet, like hlsim's default). */
   signing_chain: pick(['auto', 'mainnet', 'testnet'], 'auto'),
   reconnect_base_delay_ms: int(10, 60_000, 250),
   reconnect_max_delay_ms: int(100, 600_000, 5000),

@@ -18,6 +18,7 @@ export interface TargetOptions {
   network?: string;
   url?: string;
   master?: string;
+  signingChain?: 'mainnet' | 'testnet';
   dex?: string[];
 }
 
@@ -39,7 +40,12 @@ export function resolveTarget(o: TargetOptions): RunbookTarget {
   if (o.url !== undefined && o.network !== undefined) throw new ConfigError('--url', 'give either --url or --network, not both');
   const target = o.url ?? o.network ?? cfg.network.target;
   if (!/^(mainnet|testnet|https?:\/\/.+)$/.test(target)) throw new ConfigError(o.url !== undefined ? '--url' : '--network', `expected "mainnet", "testnet" or an http(s):// URL, got '${target}'`);
-  const network = { ...cfg.network, target, ...(o.url !== undefined || o.network !== undefined ? { ws_url: '', http_url: '' } : {}) };
+  const network = {
+    ...cfg.network,
+    target,
+    ...(o.url !== undefined || o.network !== undefined ? { ws_url: '', http_url: '' } : {}),
+    ...(o.signingChain !== undefined ? { signing_chain: o.signingChain } : {}),
+  };
   const n = resolveNetwork(network);
   return { httpUrl: n.httpUrl, isMainnet: n.isMainnet, label: target, cfg, dexes: o.dex && o.dex.length > 0 ? o.dex : [] };
 }
