@@ -103,6 +103,21 @@ describe('hip3 run against hlsim', () => {
     assert.match(r.stderr, /markets\.include.*xyz:NOPE/);
   });
 
+  it('trade mode refuses to start (exit 2, never READY) with an unapproved agent or an unfunded master', async (t) => {
+    const dir = tempDir(t);
+    const tradeToml = (master: string) =>
+      `mode = "trade"\n[network]\ntarget = "${sim.httpUrl}"\n[account]\nmaster_address = "${master}"\n[markets]\ninclude = ["xyz:GOLD"]\n${paths(dir)}`;
+    const stranger = newAccount();
+    const unapproved = await runCli(['run', '--config', writeConfig(dir, 'a.toml', tradeToml(account.master)), '--duration', '5'], { env: { HIP3_AGENT_KEY: stranger.agentKey } });
+    assert.equal(unapproved.code, 2, `${unapproved.stdout}\n${unapproved.stderr}`);
+    assert.match(unapproved.stderr, new RegExp(`account\\.agent_key_file: agent ${stranger.agent} cannot act for ${account.master}: the venue answered "[^"]*does not exist`));
+    assert.doesNotMatch(unapproved.stdout, /trading READY/);
+    const unfunded = await runCli(['run', '--config', writeConfig(dir, 'b.toml', tradeToml(stranger.master)), '--duration', '5'], { env: { HIP3_AGENT_KEY: stranger.agentKey } });
+    assert.equal(unfunded.code, 2, `${unfunded.stdout}\n${unfunded.stderr}`);
+    assert.match(unfunded.stderr, new RegExp(`account\\.master_address: ${stranger.master} has no equity on the traded dex\\(es\\) "xyz"`));
+    assert.doesNotMatch(unfunded.stdout, /trading READY/);
+  });
+
   it('observe mode: effective config and asset ids at startup; signals, follow-ups and the raw feed recorded; nothing traded', async (t) => {
     const dir = tempDir(t);
     const cfg = writeConfig(

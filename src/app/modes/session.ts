@@ -190,6 +190,9 @@ export async function startSession(o: SessionOptions): Promise<Session> {
         o.out.write(`warning: dashboard not started: ${err instanceof Error ? err.message : String(err)}\n`);
       }
     }
+    // Trade mode: refuse to start (before READY) when the master is unfunded or the agent cannot act for it.
+    const checked = await bot.preflight();
+    if (checked !== null) logger.info(checked, 'trade account checked');
     bot.start();
     const started = bot;
     const ready: Promise<void> =

@@ -24,7 +24,7 @@ import type {
   SignalRecord,
 } from '../../core/types.ts';
 import { toCoreConfig } from '../config/core.ts';
-import type { Cloid, ExchangeResponse, L1Signer, OrderResponseStatus, UserFill } from '../../protocol/index.ts';
+import type { Cloid, ExchangeResponse, InfoRequest, L1Signer, OrderResponseStatus, UserFill } from '../../protocol/index.ts';
 import { cancelAction, createL1Signer } from '../../protocol/index.ts';
 import type { NonceSource } from '../../protocol/nonce.ts';
 import { openNonceSource } from '../../store/nonce-file.ts';
@@ -46,6 +46,7 @@ import { VenueClient } from '../../venue/venue-client.ts';
 import { Activity, type RunSummary } from './activity.ts';
 import { followUpRow } from './follow-ups.ts';
 import { nowNs, SampleRing, TAG_ENTRY, TAG_EXIT, TAG_NONE } from './latency.ts';
+import { checkTradeAccount, type PreflightResult } from './preflight.ts';
 import { observeOnlySink, type PostTag, signedRequestText, VenueOrderSink } from './order-sink.ts';
 
 /** Our cloids start with these bytes ("H3"), so orders, fills and orphans are recognisable as ours. */
@@ -693,6 +694,24 @@ export class Bot {
     const sink = this.sink;
     if (sink !== null) this.every(20, () => sink.keepWarm());
     this.venue.start();
+  }
+
+  /**
+   * Trade mode, before start(): the master has equity on the traded dexes and the agent may act for it
+   * (see preflight.ts). Throws ConfigError otherwise; observe mode has nothing to check.
+   */
+  async preflight(): Promise<PreflightResult | null> {
+    if (this.mode !== 'trade' || this.signer === null || this.nonces === null || this.masterAddress === null) return null;
+    const info = this.venue.infoClient;
+    return checkTradeAccount({
+      httpUrl: this.network.httpUrl,
+      master: this.masterAddress,
+      signer: this.signer,
+      nonces: this.nonces,
+      markets: this.markets,
+      clearinghouseState: (user, dex) => info.clearinghouseState(user, dex),
+      info: (req) => info.request(req as InfoRequest),
+    });
   }
 
   private every(ms: number, fn: () => void): void {
