@@ -144,12 +144,14 @@ export class Metrics {
   }
 
   // ---- counters ----
-  countFrame(channel: string): void {
-    this.framesTotal.inc({ channel });
+  /** `n` frames at once (the bot batches its hot-path counts once a second). */
+  countFrame(channel: string, n = 1): void {
+    if (n <= 0) return;
+    this.framesTotal.inc({ channel }, n);
     this.mark('frames_total');
   }
-  countFrameError(channel: string): void {
-    this.frameErrorsTotal.inc({ channel: reasonLabel(channel) });
+  countFrameError(channel: string, n = 1): void {
+    this.frameErrorsTotal.inc({ channel: reasonLabel(channel) }, n);
     this.mark('frame_errors_total');
   }
   countSignal(market: string, side: string, decision: string): void {

@@ -47,6 +47,16 @@ describe('Metrics', () => {
     }
   });
 
+  it('frame counts are added in one call (countFrame(channel, n)); a 0 error count still writes the series', async () => {
+    const m = new Metrics();
+    m.countFrame('bbo', 5);
+    m.countFrame('bbo', 0);
+    m.countFrameError('parse', 0);
+    const text = await m.registry.metrics();
+    assert.match(text, /hip3_frames_total\{channel="bbo"\} 5\n/);
+    assert.match(text, /hip3_frame_errors_total\{channel="parse"\} 0\n/);
+  });
+
   it('latencies are stored in seconds from nanoseconds', async () => {
     const m = new Metrics();
     m.observeDecisionToWire(40_000, 'entry');

@@ -733,14 +733,15 @@ export class Bot {
     let other = framesIn - this.lastFramesIn;
     this.lastFramesIn = framesIn;
     for (const [channel, n] of Object.entries(this.frameCounts)) {
-      for (let i = 0; i < n; i++) m.countFrame(channel);
+      m.countFrame(channel, n);
       other -= n;
       this.frameCounts[channel as keyof typeof this.frameCounts] = 0;
     }
     // user channels, post answers, acks, pongs
-    for (let i = 0; i < other; i++) m.countFrame('other');
+    m.countFrame('other', other);
+    // Written every time (0 included), so the series exists before the first bad frame.
     const bad = this.venue.counters.badFrames;
-    for (let i = this.lastBadFrames; i < bad; i++) m.countFrameError('parse');
+    m.countFrameError('parse', bad - this.lastBadFrames);
     this.lastBadFrames = bad;
     this.latency.frameToDecision.drain((ns, tag) => m.observeFrameToDecision(ns, tag === TAG_ENTRY ? 'entry' : tag === TAG_EXIT ? 'exit' : 'none'));
     this.latency.decisionToWire.drain((ns, tag) => m.observeDecisionToWire(ns, tag === TAG_EXIT ? 'exit' : 'entry'));
