@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/app/config/load.ts';
 import { demoConfigToml } from '../../src/app/modes/demo.ts';
 import { installShutdown } from '../../src/app/shutdown.ts';
 import { Activity, formatRunSummary } from '../../src/app/trader/activity.ts';
-import { corePostResult, signalDecision } from '../../src/app/trader/bot.ts';
+import { corePostResult, exitReasonOfTag, exitReasonTag, signalDecision } from '../../src/app/trader/bot.ts';
 import { followUpRow } from '../../src/app/trader/follow-ups.ts';
 import { quantile, SampleRing } from '../../src/app/trader/latency.ts';
 import { type ActionWire, VenueOrderSink } from '../../src/app/trader/order-sink.ts';
@@ -139,6 +139,18 @@ describe('latency rings', () => {
     assert.equal(quantile([], 0.5), null);
     assert.equal(quantile([5, 1, 3], 0.5), 3);
     assert.equal(quantile(Float64Array.from({ length: 100 }, (_, i) => i + 1), 0.99), 99);
+  });
+});
+
+describe('exit trigger → flatten latency keeps its exit reason', () => {
+  it('the ring tag round-trips every core exit reason (the histogram was labelled "exit" for all)', () => {
+    const ring = new SampleRing(8);
+    const reasons = ['markRegression', 'timeStop', 'hardStop', 'oracleReversal', 'edgeEvaporation', 'quickProfit', 'shutdown'];
+    for (const r of reasons) ring.add(1000, exitReasonTag(r));
+    const seen: string[] = [];
+    ring.drain((_ns, tag) => seen.push(exitReasonOfTag(tag)));
+    assert.deepEqual(seen, reasons);
+    assert.equal(exitReasonOfTag(exitReasonTag('somethingNew')), 'unknown');
   });
 });
 

@@ -134,6 +134,16 @@ function finite(x: number, fallback = 0): number {
   return Number.isFinite(x) ? x : fallback;
 }
 
+// The exit-trigger latency ring carries the exit reason as its one-byte tag (label of the histogram).
+const EXIT_REASON_TAGS = ['unknown', 'hardStop', 'timeStop', 'oracleReversal', 'quickProfit', 'edgeEvaporation', 'markRegression', 'shutdown'] as const;
+export function exitReasonTag(reason: string | undefined): number {
+  const i = (EXIT_REASON_TAGS as readonly string[]).indexOf(reason ?? 'unknown');
+  return i < 0 ? 0 : i;
+}
+export function exitReasonOfTag(tag: number): string {
+  return EXIT_REASON_TAGS[tag] ?? 'unknown';
+}
+
 export class Bot {
   readonly mode: 'observe' | 'trade';
   readonly engine: CoreEngine;
@@ -395,7 +405,7 @@ export class Bot {
         const trig = this.exitTriggerNs.get(o.coin);
         if (trig !== undefined) {
           this.latency.decisionToWire.add(t - trig, TAG_EXIT);
-          this.latency.exitTriggerToFlatten.add(t - trig, TAG_EXIT);
+          this.latency.exitTriggerToFlatten.add(t - trig, exitReasonTag(this.exitReasonByCoin.get(o.coin)));
           this.exitTriggerNs.delete(o.coin);
         }
       }
@@ -745,7 +755,7 @@ export class Bot {
     this.lastBadFrames = bad;
     this.latency.frameToDecision.drain((ns, tag) => m.observeFrameToDecision(ns, tag === TAG_ENTRY ? 'entry' : tag === TAG_EXIT ? 'exit' : 'none'));
     this.latency.decisionToWire.drain((ns, tag) => m.observeDecisionToWire(ns, tag === TAG_EXIT ? 'exit' : 'entry'));
-    this.latency.exitTriggerToFlatten.drain((ns) => m.observeExitTriggerToFlatten(ns, 'exit'));
+    this.latency.exitTriggerToFlatten.drain((ns, tag) => m.observeExitTriggerToFlatten(ns, exitReasonOfTag(tag)));
     this.latency.postRoundTrip.drain((ns) => m.observePostRoundTrip(ns, 'action'));
     const positions = this.engine.positions();
     m.setPositions(positions.map((p) => ({ market: p.coin, notionalUsd: p.size * p.markPx })));
