@@ -103,6 +103,14 @@ describe('hip3 run against hlsim', () => {
     assert.match(r.stderr, /markets\.include.*xyz:NOPE/);
   });
 
+  it('an override for a market that does not exist stops the start with exit 2 naming markets.overrides."<name>"', async (t) => {
+    const dir = tempDir(t);
+    const cfg = writeConfig(dir, 'o.toml', `[network]\ntarget = "${sim.httpUrl}"\n[markets]\ninclude = ["xyz:GOLD"]\n[markets.overrides."xyz:GOLDD"]\ndetector.min_net_edge_bps = 12\n${paths(dir)}`);
+    const r = await runCli(['run', '--config', cfg, '--duration', '1']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /markets\.overrides\."xyz:GOLDD": no such market/);
+  });
+
   it('trade mode refuses to start (exit 2, never READY) with an unapproved agent or an unfunded master', async (t) => {
     const dir = tempDir(t);
     const tradeToml = (master: string) =>

@@ -33,6 +33,11 @@ export async function discoverMarkets(cfg: AppConfig, httpUrl: string): Promise<
     if (err instanceof RegistryError) throw new ConfigError(err.unresolved.length > 0 ? 'markets.include' : 'markets.dexes', err.message);
     throw err;
   }
+  // An override for a market that is not traded would be parsed and then ignored: refuse it, naming it.
+  const known = new Set(specs.map((s) => s.name));
+  for (const name of Object.keys(cfg.markets.overrides))
+    if (!known.has(name))
+      throw new ConfigError(`markets.overrides."${name}"`, `no such market among those selected by markets.dexes/include (${specs.length} resolved, e.g. ${specs.slice(0, 3).map((s) => s.name).join(', ')})`);
   const out = specs.filter((s) => !sel.isExcluded(s.name)).sort((a, b) => a.assetId - b.assetId);
   if (out.length === 0) throw new ConfigError('markets.exclude', 'excludes every market: nothing left to watch');
   return out;
