@@ -42,20 +42,25 @@ describe('config/example.toml', () => {
 
 describe('parseConfig rejects with the key named', () => {
   it('unknown key (the original silently ignored ~15 inert keys, §2.17)', () => {
-    expectConfigError('[telemetry]\nmetrics_port = 9090\n', 'telemetry', /Invalid key/);
-    expectConfigError('[detector]\nmin_edge_bps = 3\n', 'detector.min_edge_bps');
+    expectConfigError('[telemetry]\nmetrics_port = 9090\n', 'telemetry', /telemetry: unknown key$/);
+    expectConfigError('[detector]\nmin_edge_bps = 3\n', 'detector.min_edge_bps', /unknown key \(did you mean detector\.min_net_edge_bps\?\)/);
+    // The reviewer's typo: the nearest known key by edit distance, never valibot's "Expected never but received …".
+    const typo = expectConfigError('[detector]\nmin_net_edg_bps = 3\n', 'detector.min_net_edg_bps');
+    assert.equal(typo.message, 'detector.min_net_edg_bps: unknown key (did you mean detector.min_net_edge_bps?)');
+    expectConfigError('[profiles.sim]\nexits.time_stpo_ms = 1\n', 'profiles.sim.exits.time_stpo_ms', /did you mean profiles\.sim\.exits\.time_stop_ms\?/);
     expectConfigError('[risk]\nmax_oracle_age_ms = 8000\n', 'risk');
-    expectConfigError('[markets.overrides."xyz:GOLD"]\ndetector.bogus = 1\n', 'markets.overrides.xyz:GOLD.detector.bogus');
+    expectConfigError('[markets.overrides."xyz:GOLD"]\ndetector.bogus = 1\n', 'markets.overrides."xyz:GOLD".detector.bogus', /unknown key$/);
+    expectConfigError('[markets.overrides."xyz:GOLD"]\ndetector.min_net_edge_bp = 1\n', 'markets.overrides."xyz:GOLD".detector.min_net_edge_bp', /did you mean markets\.overrides\."xyz:GOLD"\.detector\.min_net_edge_bps\?/);
   });
   it('wrong type', () => {
-    expectConfigError('[detector]\nmin_net_edge_bps = "5"\n', 'detector.min_net_edge_bps', /Expected number/);
+    expectConfigError('[detector]\nmin_net_edge_bps = "5"\n', 'detector.min_net_edge_bps', /expected number$/);
     expectConfigError('mode = "paper"\n', 'mode');
     expectConfigError('[markets]\ninclude = "xyz:*"\n', 'markets.include');
     expectConfigError('[network]\ntarget = "localhost:1234"\n', 'network.target');
     expectConfigError('[gates]\nblackout_windows = ["25:00-01:00"]\n', 'gates.blackout_windows.0');
   });
   it('out of range and non-integer', () => {
-    expectConfigError('[sizing]\nalpha = 1.5\n', 'sizing.alpha', /<=1/);
+    expectConfigError('[sizing]\nalpha = 1.5\n', 'sizing.alpha', /out of range: expected a value <= 1$/);
     expectConfigError('[dashboard]\nport = 70000\n', 'dashboard.port');
     expectConfigError('[exits]\ntime_stop_ms = 1500.5\n', 'exits.time_stop_ms', /integer/);
     expectConfigError('[sizing]\nmin_order_notional_usd = 5\n', 'sizing.min_order_notional_usd');
@@ -83,6 +88,31 @@ describe('keys in a configuration file are refused', () => {
   it('even in a comment, and the message never repeats the key', () => {
     const err = expectConfigError(`mode = "observe"\n# my key: ${key}\n`, 'line 2');
     assert.ok(!err.message.includes(key));
+  });
+  it('a longer hex run (a key with a stray digit, a key pasted twice) is refused too, anywhere in a value', () => {
+    expectConfigError(`[dashboard]\ntoken = "${key}a"\n`, 'dashboard.token', /private key/);
+    expectConfigError(`[journal]\npath = "data/${key}${key}.sqlite"\n`, 'journal.path', /private key/);
+    const err = expectConfigError(`mode = "observe"\n# 0x${key}${key}\n`, 'line 2');
+    assert.ok(!err.message.includes(key));
+  });
+  it('a value that does not validate is never echoed back (it may be a secret pasted in the wrong place)', () => {
+    const secretish = 'hunter2-sk-live-abcdef';
+    for (const text of [`mode = "${secretish}"\n`, `[detector]\nmin_net_edge_bps = "${secretish}"\n`, `[network]\ntarget = "${secretish}"\n`, `[markets]\ndexes = ["xyz", 7]\n`]) {
+      try {
+        parseConfig(text);
+        assert.fail(`accepted ${text}`);
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        assert.ok(!err.message.includes(secretish) && !/received/.test(err.message), err.message);
+      }
+    }
+    expectConfigError('mode = "paper"\n', 'mode', /expected \("observe" \| "trade"\)/);
+  });
+  it('the effective-configuration print masks any key-like hex run', () => {
+    const cfg = defaultConfig();
+    const text = describeConfig({ ...cfg, journal: { ...cfg.journal, path: `data/${key}1.sqlite` } });
+    assert.match(text, /path = "data\/<redacted>\.sqlite"/);
+    assert.ok(!text.includes(key));
   });
   it('a 40-hex address is not mistaken for a key', () => {
     const cfg = parseConfig(`mode = "trade"\n[account]\nmaster_address = "0x${'1'.repeat(40)}"\n`);

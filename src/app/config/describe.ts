@@ -4,7 +4,8 @@ import type { AppConfig } from './schema.ts';
 
 export function describeConfig(cfg: AppConfig): string {
   const lines: string[] = [];
-  const scalar = (x: unknown) => JSON.stringify(x);
+  // Defence in depth: the loader refuses key-like values, but a configuration built in code is printed too.
+  const scalar = (x: unknown) => JSON.stringify(x)?.replace(/[0-9a-fA-F]{64,}/g, '<redacted>');
   const walk = (table: Record<string, unknown>, prefix: string) => {
     const subs: [string, Record<string, unknown>][] = [];
     for (const [key, value] of Object.entries(table)) {

@@ -27,8 +27,10 @@ const BUILTIN_PROFILES: Record<ProfileName, Record<string, unknown>> = {
   sim: {},
 };
 
-// 32 bytes of hex, with or without 0x, standing alone: what a secp256k1 private key looks like.
-const PRIVATE_KEY_LIKE = /(?<![0-9a-fA-F])(?:0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])/;
+// 32 bytes of hex or more, with or without 0x, anywhere: what a secp256k1 private key looks like — also a key
+// glued to another hex run, typed with a stray digit (65) or pasted twice (128). Nothing legitimate in a
+// configuration is that long a hex run (addresses are 40).
+const PRIVATE_KEY_LIKE = /[0-9a-fA-F]{64,}/;
 
 export function looksLikePrivateKey(value: string): boolean {
   return PRIVATE_KEY_LIKE.test(value);
@@ -78,13 +80,88 @@ function refuseSecrets(text: string, raw: Table): void {
   }
 }
 
+/** "markets.overrides."xyz:GOLD".detector.foo": keys that are not bare words are quoted, as in TOML. */
+function issueKeyPath(issue: v.BaseIssue<unknown>): string[] {
+  return (issue.path ?? []).map((item) => String(item.key));
+}
+const dotted = (segments: readonly string[]) => segments.map((k) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : `"${k}"`)).join('.');
+
+type AnySchema = { type?: string; wrapped?: AnySchema; entries?: Record<string, AnySchema>; value?: AnySchema; pipe?: AnySchema[] };
+
+/** The keys the schema knows at a table path (records such as markets.overrides are entered through their value). */
+function knownKeysAt(segments: readonly string[]): string[] {
+  let s: AnySchema | undefined = configSchema as unknown as AnySchema;
+  const unwrap = (x: AnySchema | undefined): AnySchema | undefined => {
+    let cur = x;
+    while (cur?.wrapped !== undefined) cur = cur.wrapped;
+    return cur;
+  };
+  for (const seg of segments) {
+    s = unwrap(s);
+    if (s?.type === 'record') s = s.value;
+    else s = s?.entries?.[seg];
+  }
+  s = unwrap(s);
+  return s?.entries ? Object.keys(s.entries) : [];
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The known key nearest to a misspelt one, when it is near enough to be what was meant. */
+export function nearestKey(wrong: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const k of known) {
+    const d = editDistance(wrong, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= Math.max(2, Math.floor(wrong.length / 3)) ? best : undefined;
+}
+
+/**
+ * What was expected, never what was received: a value that does not validate may be a pasted secret, and the
+ * message goes to a terminal and a log (valibot's own messages echo the received value).
+ */
+function issueMessage(issue: v.BaseIssue<unknown>, keyPrefix: string): string {
+  const segments = issueKeyPath(issue);
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const parent = segments.slice(0, -1);
+    const near = nearestKey(segments[segments.length - 1] ?? '', knownKeysAt(parent));
+    return `unknown key${near === undefined ? '' : ` (did you mean ${keyPrefix}${dotted([...parent, near])}?)`}`;
+  }
+  if (!issue.message.includes(' but received ') && !/^Invalid /.test(issue.message)) return issue.message; // our own wording
+  const expected = issue.expected ?? 'another value';
+  switch (issue.type) {
+    case 'min_value':
+    case 'max_value':
+    case 'gt_value':
+    case 'lt_value':
+      return `out of range: expected a value ${expected.replace(/^([<>]=?)/, '$1 ')}`;
+    case 'integer':
+      return 'expected an integer';
+    case 'finite':
+      return 'expected a finite number';
+    default:
+      return `wrong type or value: expected ${expected}`;
+  }
+}
+
 function validate(merged: Table, keyPrefix: string): AppConfig {
   const result = v.safeParse(configSchema, merged);
   if (result.success) return result.output;
-  const issues = result.issues.map((issue) => {
-    const path = v.getDotPath(issue) ?? '';
-    return { key: keyPrefix + path, message: issue.message };
-  });
+  const issues = result.issues.map((issue) => ({ key: keyPrefix + dotted(issueKeyPath(issue)), message: issueMessage(issue, keyPrefix) }));
   const [first] = issues;
   const more = issues.length > 1 ? `\n${issues.slice(1).map((i) => `  ${i.key}: ${i.message}`).join('\n')}` : '';
   throw new ConfigError(first.key || '(root)', first.message + more);
