@@ -31,6 +31,9 @@ describe('runbook commands against hlsim', () => {
     const parsed = JSON.parse(j.stdout) as { dex: string; markets: { name: string; assetId: number }[] }[];
     assert.deepEqual(parsed.map((d) => d.dex), ['xyz']);
     assert.equal(parsed[0].markets.find((m) => m.name === 'xyz:XYZ100')?.assetId, 110000);
+    const nosuch = await runCli(['markets', '--url', sim.httpUrl, '--dex', 'nosuch']);
+    assert.equal(nosuch.code, 2, nosuch.stdout);
+    assert.match(nosuch.stderr, /--dex: no dex named "nosuch" at http:\S+; the dexes are: "" \(main\), xyz/);
   });
 
   it('cancel-all cancels the resting orders and flatten closes the positions (exit 0); then both report nothing to do', async (t) => {

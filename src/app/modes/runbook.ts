@@ -92,7 +92,11 @@ export async function listMarkets(httpUrl: string, dexFilter?: string[]): Promis
   const dexs = parsePerpDexs(await info.perpDexs());
   if (dexs instanceof WireParseError) throw new Error(`perpDexs answer not understood: ${dexs.message}`);
   const names = (dexs as PerpDexs).map((d, i) => (i === 0 ? '' : (d?.name ?? null)));
-  const wanted = names.filter((n): n is string => n !== null && (dexFilter === undefined || dexFilter.length === 0 || dexFilter.includes(n)));
+  const existing = names.filter((n): n is string => n !== null);
+  const missing = (dexFilter ?? []).filter((d) => !existing.includes(d));
+  if (missing.length > 0)
+    throw new ConfigError('--dex', `no dex named ${missing.map((d) => `"${d}"`).join(', ')} at ${httpUrl}; the dexes are: ${existing.map((d) => (d === '' ? '"" (main)' : d)).join(', ')}`);
+  const wanted = existing.filter((n) => dexFilter === undefined || dexFilter.length === 0 || dexFilter.includes(n));
   const registry = new MarketRegistry(info, { dexes: wanted, marketPatterns: [/.*/], refreshMs: 0 });
   const specs = await registry.discover();
   return wanted.map((dex) => ({ dex, index: names.indexOf(dex), markets: specs.filter((s) => s.dex === dex).sort((a, b) => a.assetId - b.assetId) }));
