@@ -21,3 +21,12 @@ export function describeConfig(cfg: AppConfig): string {
   walk(cfg as unknown as Record<string, unknown>, '');
   return lines.join('\n');
 }
+
+/**
+ * The configuration as recorded with a run (journal `runs.config_json`): the dashboard token masked and any
+ * key-like hex run removed — the journal is copied and shared far more than the config file.
+ */
+export function configForRecord(cfg: AppConfig): string {
+  const masked = { ...cfg, dashboard: { ...cfg.dashboard, token: cfg.dashboard.token === '' ? '' : '<set>' } };
+  return JSON.stringify(masked).replace(/[0-9a-fA-F]{64,}/g, '<redacted>');
+}

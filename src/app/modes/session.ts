@@ -123,7 +123,8 @@ function startStatusLine(bot: Bot, out: NodeJS.WriteStream, intervalMs: number):
 export async function startSession(o: SessionOptions): Promise<Session> {
   const { cfg, network } = o;
   const mode = cfg.mode;
-  const redactor = createRedactor([...(o.agentKey ? [o.agentKey] : []), ...(o.secrets ?? [])]);
+  // The configured dashboard token is a secret too: no log line, journal row or payload may carry it.
+  const redactor = createRedactor([...(o.agentKey ? [o.agentKey] : []), ...(o.secrets ?? []), ...(cfg.dashboard.token ? [cfg.dashboard.token] : [])]);
   const runId = o.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
 
   const markets = o.markets ?? (await discoverMarkets(cfg, network.httpUrl));

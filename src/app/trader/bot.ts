@@ -24,6 +24,7 @@ import type {
   SignalRecord,
 } from '../../core/types.ts';
 import { toCoreConfig } from '../config/core.ts';
+import { configForRecord } from '../config/describe.ts';
 import type { Cloid, ExchangeResponse, InfoRequest, L1Signer, OrderResponseStatus, UserFill } from '../../protocol/index.ts';
 import { cancelAction, createL1Signer } from '../../protocol/index.ts';
 import type { NonceSource } from '../../protocol/nonce.ts';
@@ -696,7 +697,7 @@ export class Bot {
       network: this.network.label,
       mode: this.mode,
       simulated: this.network.simulated,
-      configJson: JSON.stringify(cfg),
+      configJson: configForRecord(cfg),
     });
     // The core's backup timer: post timeouts, unknown re-queries, exit polling, time-based risk triggers.
     this.every(cfg.exits.poll_interval_ms, () => this.engine.onTimer());
