@@ -139,7 +139,7 @@ function finite(x: number, fallback = 0): number {
 const EXIT_REASON_TAGS = ['unknown', 'hardStop', 'timeStop', 'oracleReversal', 'quickProfit', 'edgeEvaporation', 'markRegression', 'shutdown'] as const;
 export function exitReasonTag(reason: string | undefined): number {
   const i = (EXIT_REASON_TAGS as readonly string[]).indexOf(reason ?? 'unknown');
-  return i < 0 ? 0 : i;
+  return Math.max(i, 0);
 }
 export function exitReasonOfTag(tag: number): string {
   return EXIT_REASON_TAGS[tag] ?? 'unknown';
