@@ -177,6 +177,61 @@ ${paths(dir)}`,
     assert.equal(sim.exchange.position(account.master, 'xyz:GOLD'), null);
   });
 
+  it('trade mode with cancel_orphan_orders, cancel_on_exit and flatten_on_exit off: says what it left open, exit 0', async (t) => {
+    const dir = tempDir(t);
+    const cfg = writeConfig(
+      dir,
+      'keep.toml',
+      `mode = "trade"
+[network]
+target = "${sim.httpUrl}"
+[account]
+master_address = "${account.master}"
+[markets]
+include = ["xyz:GOLD", "xyz:SILVER"]
+[detector]
+min_net_edge_bps = 5000
+[executor]
+cancel_orphan_orders = false
+[exits]
+threshold_bps = 0
+min_holding_ms = 3600000
+time_stop_ms = 0
+oracle_reversal_bps = 0
+edge_evaporation_exit = false
+[shutdown]
+cancel_on_exit = false
+flatten_on_exit = false
+${paths(dir)}`,
+    );
+    const bid = sim.exchange.bestBidAsk('xyz:SILVER').bid;
+    assert.ok(bid !== undefined);
+    const rest = sim.exchange.internalPlaceOrders(account.master, [{ coin: 'xyz:SILVER', isBuy: true, px: (bid.px * 0.8).toFixed(3), sz: '1.00', tif: 'Gtc' }]);
+    const oid = (rest[0] as { resting: { oid: number } }).resting.oid;
+    const bot = startCli(['run', '--config', cfg], { env: { HIP3_AGENT_KEY: account.agentKey } });
+    t.after(() => {
+      if (bot.child.exitCode === null) bot.child.kill('SIGKILL');
+    });
+    await bot.waitFor(new RegExp(`1 orphan order\\(s\\) left open \\(executor\\.cancel_orphan_orders = false\\): xyz:SILVER#${oid}`));
+    await bot.waitFor(/trading READY/);
+    const { ask } = sim.exchange.bestBidAsk('xyz:GOLD');
+    assert.ok(ask !== undefined);
+    const sz = (Math.ceil((30 / ask.px) * 1e4) / 1e4).toFixed(4);
+    assert.ok('filled' in sim.exchange.internalPlaceOrders(account.master, [{ coin: 'xyz:GOLD', isBuy: true, px: (ask.px * 1.01).toFixed(1), sz, tif: 'Ioc' }])[0]);
+    for (let i = 0; i < 120 && !/xyz:GOLD long/.test(bot.stdout()); i++) await sleep(100);
+    bot.child.kill('SIGTERM');
+    const r = await bot.done;
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /NOT FLAT|orphan order\(s\) cancelled/);
+    assert.match(r.stdout, /shutdown: positions left open as configured \(shutdown\.flatten_on_exit = false\): xyz:GOLD long [\d.]+; resting orders left as configured \(shutdown\.cancel_on_exit = false\)/);
+    assert.ok((sim.exchange.position(account.master, 'xyz:GOLD')?.szi ?? 0) > 0);
+    const open = sim.exchange.handleInfo({ type: 'openOrders', user: account.master, dex: 'xyz' }).body as { oid: number }[];
+    assert.ok(open.some((o) => o.oid === oid));
+    // Leave the shared account as the next test expects it: flat, nothing resting.
+    sim.exchange.internalPlaceOrders(account.master, [{ coin: 'xyz:GOLD', isBuy: false, px: (ask.px * 0.9).toFixed(1), sz, tif: 'Ioc', reduceOnly: true }]);
+    sim.exchange.internalCancel(account.master, oid);
+  });
+
   it('trade mode: SIGTERM flattens the position and exits 0; the agent key never leaks', async (t) => {
     const dir = tempDir(t);
     // Entries impossible (threshold far beyond any dislocation) and every exit rule off: the position the test

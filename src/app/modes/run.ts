@@ -7,7 +7,7 @@ import { describeConfig } from '../config/describe.ts';
 import type { AppConfig } from '../config/schema.ts';
 import { loadAgentKey, SecretError } from '../config/secrets.ts';
 import { formatRunSummary } from '../trader/activity.ts';
-import type { NetworkTarget } from '../trader/bot.ts';
+import type { NetworkTarget, ShutdownResult } from '../trader/bot.ts';
 import { installShutdown } from '../shutdown.ts';
 import { assertReachable } from './runbook.ts';
 import { discoverMarkets, formatMarketTable, startSession } from './session.ts';
@@ -52,6 +52,29 @@ export function loadRunConfig(o: { config?: string; profile?: string }): { cfg: 
   return { cfg, agentKey: key.privateKey };
 }
 
+/** What startup reconciliation does with open orders the bot does not know (executor.cancel_orphan_orders). */
+export function orphanVerb(cfg: AppConfig): string {
+  return cfg.executor.cancel_orphan_orders ? 'cancelled' : 'left open (executor.cancel_orphan_orders = false)';
+}
+
+const positionList = (ps: readonly { coin: string; szi: number }[]) => ps.map((p) => `${p.coin} ${p.szi > 0 ? 'long' : 'short'} ${Math.abs(p.szi)}`).join(', ');
+
+/** The shutdown's one line: flat, or what was left open and whether that was asked for. */
+export function shutdownLine(cfg: AppConfig, s: ShutdownResult): string {
+  const parts: string[] = [];
+  if (s.flat) parts.push('flat at the venue');
+  else if (cfg.shutdown.flatten_on_exit) parts.push(`NOT FLAT: ${positionList(s.venuePositions)}`);
+  else parts.push(`positions left open as configured (shutdown.flatten_on_exit = false): ${positionList(s.venuePositions)}`);
+  if (s.cancelled > 0) parts.push(`${s.cancelled} order(s) cancelled`);
+  if (!cfg.shutdown.cancel_on_exit) parts.push('resting orders left as configured (shutdown.cancel_on_exit = false)');
+  return `shutdown: ${parts.join('; ')}`;
+}
+
+/** 0 when the shutdown did what was asked (flat, or flattening not requested); 1 when a requested flatten failed. */
+export function shutdownExitCode(cfg: AppConfig, s: ShutdownResult): number {
+  return s.flat || !cfg.shutdown.flatten_on_exit ? 0 : 1;
+}
+
 export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const { cfg, agentKey } = loadRunConfig(o);
   const network = await networkTarget(cfg);
@@ -72,7 +95,7 @@ export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.st
   out.write(`${lines.join('\n')}\n`);
   session.startupReconcile.then(
     (r) => {
-      const orphans = r.orphanOrders.length === 0 ? 'no orphan orders' : `${r.orphanOrders.length} orphan order(s) cancelled: ${r.orphanOrders.map((x) => `${x.coin}#${x.oid}`).join(', ')}`;
+      const orphans = r.orphanOrders.length === 0 ? 'no orphan orders' : `${r.orphanOrders.length} orphan order(s) ${orphanVerb(cfg)}: ${r.orphanOrders.map((x) => `${x.coin}#${x.oid}`).join(', ')}`;
       const pos = r.positions.length === 0 ? 'no positions' : `positions adopted: ${r.positions.map((p) => `${p.coin} ${p.szi}`).join(', ')}`;
       out.write(`startup reconciliation: ${r.openOrders} open order(s) at the venue, ${orphans}; ${pos}\n`);
     },
@@ -87,9 +110,9 @@ export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.st
     stop: async (reason) => {
       const { summary, shutdown } = await session.stop(reason);
       out.write(`\n${reason}: stopped.\n${formatRunSummary(summary, cfg.mode)}\n`);
-      if (cfg.mode === 'trade') out.write(`shutdown: ${shutdown.flat ? 'flat at the venue' : `NOT FLAT: ${JSON.stringify(shutdown.venuePositions)}`}${shutdown.cancelled > 0 ? `, ${shutdown.cancelled} orders cancelled` : ''}\n`);
+      if (cfg.mode === 'trade') out.write(`${shutdownLine(cfg, shutdown)}\n`);
       if (session.journalPath) out.write(`journal: ${session.journalPath}\n`);
-      return shutdown.flat ? 0 : 1;
+      return shutdownExitCode(cfg, shutdown);
     },
   });
   if (o.duration > 0) setTimeout(() => void ctl.trigger(`--duration ${o.duration}`), o.duration * 1000).unref();
