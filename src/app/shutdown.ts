@@ -26,17 +26,28 @@ export function installShutdown(hooks: ShutdownHooks): ShutdownController {
   const say = hooks.say ?? ((t: string) => process.stderr.write(`${t}\n`));
   const exit = hooks.exit ?? ((code: number) => process.exit(code));
   let running: Promise<number> | null = null;
+  // Set once the stop has finished (flat and flushed): a later signal must not turn its code into 130.
+  let finalCode: number | null = null;
   const trigger = (reason: string): Promise<number> => {
     running ??= hooks.stop(reason).then(
-      (code) => code,
+      (code) => {
+        finalCode = code;
+        return code;
+      },
       (err: unknown) => {
         say(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        finalCode = 1;
         return 1;
       },
     );
     return running;
   };
   const onSignal = (signal: NodeJS.Signals) => {
+    if (finalCode !== null) {
+      say(`${signal}: the shutdown had already completed; exiting with its code ${finalCode}`);
+      exit(finalCode);
+      return;
+    }
     if (running !== null) {
       say(`${signal} again: exiting now without waiting for the shutdown sequence`);
       exit(130);

@@ -236,6 +236,9 @@ describe('shutdown controller', () => {
       release();
       assert.equal(await again, 0);
       assert.equal(stops, 1);
+      // The stop completed (flat, flushed): a signal now keeps its code, never 130.
+      process.emit('SIGINT', 'SIGINT');
+      assert.deepEqual(exits, [130, 0]);
     } finally {
       ctl.dispose();
     }
