@@ -28,6 +28,10 @@ export function registerRunCommand(program: Command): void {
         process.stderr.write(`hip3 run: ${err instanceof Error ? err.message : String(err)}\n`);
         code = err instanceof ConfigError ? 2 : 1;
       }
+      // The run is over (flat and flushed, or failed): a late signal while stdout drains must not kill the
+      // process with 130 now that the shutdown handlers are gone.
+      const ignore = () => {};
+      process.on('SIGINT', ignore).on('SIGTERM', ignore);
       process.stdout.write('', () => process.exit(code));
     });
 }
