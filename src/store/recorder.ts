@@ -35,6 +35,8 @@ export interface RecorderOptions {
 
 export interface RecorderStats {
   frames: number;
+  /** Frames that are not JSON (the venue's greeting "Websocket connection established."), not recorded. */
+  skippedNonJson: number;
   dropped: number;
   files: string[];
 }
@@ -59,7 +61,7 @@ export class FeedRecorder {
   private readonly prefix: string;
   private readonly maxBufferedBytes: number;
   private readonly onError: (err: Error) => void;
-  readonly stats: RecorderStats = { frames: 0, dropped: 0, files: [] };
+  readonly stats: RecorderStats = { frames: 0, skippedNonJson: 0, dropped: 0, files: [] };
 
   /** Opens today's file at once so an unwritable directory fails at startup (incident #2), not later. */
   constructor(options: RecorderOptions, nowNs: bigint = epochNsClock()()) {
@@ -76,6 +78,13 @@ export class FeedRecorder {
   /** Hot path: remember the frame. No I/O, no formatting. */
   record(raw: string, recvNs: bigint): void {
     if (this.closed) return;
+    // The format is `<recv_ns> <raw json>`: a frame that is not a JSON object or array (the venue greets each
+    // connection with plain text) would break every reader of the file. One character code, no parsing.
+    const c = raw.charCodeAt(0);
+    if (c !== 123 /* { */ && c !== 91 /* [ */) {
+      this.stats.skippedNonJson++;
+      return;
+    }
     if (this.pendingBytes > this.maxBufferedBytes) {
       this.stats.dropped++;
       return;

@@ -63,6 +63,20 @@ describe('FeedRecorder', () => {
     assert.equal(parseFeedText(gunzipSync(readFileSync(rec.stats.files[0])).toString()).length, 1);
   });
 
+  it('skips (and counts) frames that are not JSON, such as the venue\'s connection greeting', async () => {
+    const d = join(dir, 'g');
+    const t = ns('2026-03-06T12:00:00Z');
+    const rec = new FeedRecorder({ dir: d }, t);
+    rec.record('Websocket connection established.', t);
+    rec.record(bbo(1), t + 1n);
+    await rec.close();
+    const lines = gunzipSync(readFileSync(rec.stats.files[0])).toString('utf8').trim().split('\n');
+    assert.deepEqual(lines, [`${t + 1n} ${bbo(1)}`]);
+    assert.equal(rec.stats.skippedNonJson, 1);
+    assert.equal(rec.stats.frames, 1);
+    for (const l of lines) JSON.parse(l.slice(l.indexOf(' ') + 1));
+  });
+
   it('drops and counts frames beyond the buffer cap instead of growing without bound', async () => {
     const d = join(dir, 'f');
     const t = ns('2026-03-05T12:00:00Z');
