@@ -99,7 +99,11 @@ const money = (x: number) => `${x < 0 ? '-' : x > 0 ? '+' : ''}$${Math.abs(x).to
 /** The one-line terminal status. */
 export function formatStatusLine(s: StatusSnapshot): string {
   const time = new Date(s.nowMs).toISOString().slice(11, 19);
-  const ready = `markets ${s.marketsReady}/${s.marketsTotal} ready${s.mode === 'trade' ? `, trading ${s.tradingReady ? 'READY' : 'not ready'}` : ', observe'}`;
+  // Observe mode trades nothing: orders, positions and PnL would only be zeros that look like results.
+  if (s.mode === 'observe') return `${time} markets ${s.marketsReady}/${s.marketsTotal} ready, observe | signals ${s.signals}`;
+  // A latched hard stop overrides the venue's readiness: nothing will be entered until an operator clears it.
+  const trading = s.hardStop.latched ? 'STOPPED' : s.tradingReady ? 'READY' : 'not ready';
+  const ready = `markets ${s.marketsReady}/${s.marketsTotal} ready, trading ${trading}`;
   const pos =
     s.positions.length === 0
       ? 'flat'

@@ -85,11 +85,15 @@ describe('formatStatusLine', () => {
       '12:34:56 markets 3/4 ready, trading READY | signals 120 (8 entered) | orders 16 (1 open) | xyz:GOLD long $20 | PnL -$0.08 (real -$0.10, unreal +$0.02) | hard stop off',
     );
   });
-  it('says when flat, observing or stopped', () => {
-    const line = formatStatusLine({ ...base, mode: 'observe', positions: [], hardStop: { latched: true, reason: 'cumulativeLoss' } });
-    assert.match(line, /observe \|/);
+  it('says when flat or stopped: a latched hard stop never shows READY', () => {
+    const line = formatStatusLine({ ...base, positions: [], hardStop: { latched: true, reason: 'cumulativeLoss' } });
+    assert.match(line, /trading STOPPED \|/);
+    assert.doesNotMatch(line, /READY/);
     assert.match(line, /\| flat \|/);
     assert.match(line, /HARD STOP: cumulativeLoss$/);
     assert.ok(!line.includes('\n'));
+  });
+  it('observe mode shows markets and signals only (no orders, position or PnL it cannot have)', () => {
+    assert.equal(formatStatusLine({ ...base, mode: 'observe', positions: [], entries: 0, ordersSent: 0, openOrders: 0, realisedPnlUsd: 0, unrealisedPnlUsd: 0 }), '12:34:56 markets 3/4 ready, observe | signals 120');
   });
 });
