@@ -9,7 +9,7 @@ export interface RunbookCliOptions {
   url?: string;
   master?: string;
   signingChain?: 'mainnet' | 'testnet';
-  dex: string[];
+  dex?: string[];
 }
 
 export function runbookOptions(cmd: Command): Command {
@@ -22,7 +22,8 @@ export function runbookOptions(cmd: Command): Command {
     .addOption(
       new Option('--signing-chain <chain>', 'chain the L1 actions are signed for (default: network.signing_chain; "auto" = testnet only for the testnet, mainnet for mainnet and URLs such as hlsim)').choices(['mainnet', 'testnet']),
     )
-    .option('--dex <name>', 'dex to act on ("" = the main dex); repeatable (default: every dex)', (v: string, prev: string[]) => [...prev, v], [] as string[]);
+    // No commander default for repeatable options: it would print "(default: [])" after our own wording.
+    .option('--dex <name>', 'dex to act on ("" = the main dex); repeatable (default: every dex)', (v: string, prev: string[] = []) => [...prev, v]);
 }
 
 export function registerCancelAllCommand(program: Command): void {

@@ -6,7 +6,7 @@ interface MarketsCliOptions {
   config?: string;
   network?: string;
   url?: string;
-  dex: string[];
+  dex?: string[];
   json?: boolean;
 }
 
@@ -17,7 +17,7 @@ export function registerMarketsCommand(program: Command): void {
     .option('--network <name>', 'mainnet or testnet (default: the configuration\'s, else testnet)')
     .option('--url <url>', 'any venue speaking the protocol, e.g. hlsim\'s http://127.0.0.1:PORT')
     .option('--config <file>', 'take the network from this configuration')
-    .option('--dex <name>', 'only this dex ("" = the main dex); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--dex <name>', 'only this dex ("" = the main dex); repeatable (default: every dex)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print JSON instead of tables')
     .action(async (o: MarketsCliOptions) => {
       const { resolveTarget, listMarkets } = await import('../modes/runbook.ts');
@@ -26,7 +26,7 @@ export function registerMarketsCommand(program: Command): void {
       let code = 0;
       try {
         const t = resolveTarget({ config: o.config, network: o.network, url: o.url });
-        const dexes = await listMarkets(t.httpUrl, o.dex.length > 0 ? o.dex : undefined);
+        const dexes = await listMarkets(t.httpUrl, o.dex);
         if (o.json) process.stdout.write(`${JSON.stringify(dexes, null, 2)}\n`);
         else {
           process.stdout.write(`${t.label}: ${dexes.length} dex(es)\n`);

@@ -31,9 +31,11 @@ interface SimCliOptions {
   adminPort: number;
   seed: number;
   scenario: string;
-  fund: Record<string, number>;
+  fund?: Record<string, number>;
   testnet?: boolean;
   dynamics: boolean;
+  json?: boolean;
+  stopOnStdinEnd?: boolean;
 }
 
 export function registerSimCommand(program: Command): void {
@@ -44,9 +46,11 @@ export function registerSimCommand(program: Command): void {
     .option('--admin-port <port>', 'admin endpoint port for fault injection (0 = any free port)', parsePort, 0)
     .option('--seed <n>', 'seed of the market dynamics (same seed, same market path)', parseSeed, 1)
     .option('--scenario <name>', 'market scenario: calm, jumpy, structural-basis, thin', 'calm')
-    .option('--fund <address=usdc>', 'fund an account at start (repeatable)', (v: string, prev: Record<string, number>) => parseFund(v, prev), {})
+    .option('--fund <address=usdc>', 'fund an account at start (repeatable; default: none)', (v: string, prev?: Record<string, number>) => parseFund(v, prev))
     .option('--testnet', 'verify signatures with the testnet source letter (default: mainnet)')
     .option('--no-dynamics', 'no oracle, market makers or takers (an empty, static exchange)')
+    .option('--json', 'print the URLs as one JSON line {"wsUrl","httpUrl","adminUrl"} (for a parent process)')
+    .option('--stop-on-stdin-end', 'stop when standard input closes (a parent process holding the pipe has gone)')
     .action(async (o: SimCliOptions) => {
       const { startSim } = await import('../../sim/index.ts');
       const sim = await startSim({
@@ -54,7 +58,7 @@ export function registerSimCommand(program: Command): void {
         adminPort: o.adminPort,
         seed: o.seed,
         scenario: o.scenario,
-        fund: o.fund,
+        fund: o.fund ?? {},
         isMainnet: !o.testnet,
         dynamics: o.dynamics,
       });
@@ -63,7 +67,7 @@ export function registerSimCommand(program: Command): void {
         `  WS     ${sim.wsUrl}`,
         `  HTTP   ${sim.httpUrl}  (POST /info, POST /exchange)`,
         `  admin  ${sim.adminUrl}  (GET /admin/stats, POST /admin/<fault>; see docs/hlsim.md)`,
-        `  markets ${sim.exchange.coins().length}; funded ${Object.keys(o.fund).length} account(s). Ctrl+C stops.`,
+        `  markets ${sim.exchange.coins().length}; funded ${Object.keys(o.fund ?? {}).length} account(s). Ctrl+C stops.`,
       ];
       // Handlers first, then the URLs: whoever reads them may signal at once.
       await new Promise<void>((resolve) => {
@@ -80,7 +84,14 @@ export function registerSimCommand(program: Command): void {
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
-        process.stdout.write(`${lines.join('\n')}\n`);
+        if (o.stopOnStdinEnd) {
+          // The parent's end of the pipe closes when it exits in any way (a crash or SIGKILL too).
+          process.stdin.on('end', () => stop('stdin closed')).on('error', () => stop('stdin closed'));
+          process.stdin.resume();
+        }
+        if (o.json) process.stdout.write(`${JSON.stringify({ wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, adminUrl: sim.adminUrl })}\n`);
+        else process.stdout.write(`${lines.join('\n')}\n`);
       });
+      if (o.stopOnStdinEnd) process.stdin.destroy(); // the last handle: the process ends
     });
 }
