@@ -34,9 +34,20 @@ describe('config/example.toml', () => {
   });
   it('writes out every key of the schema (markets.overrides, empty by default, in a comment)', () => {
     const written = new Set(leafPaths(parseToml(EXAMPLE)));
-    assert.match(EXAMPLE, /^# overrides: /m);
+    assert.match(EXAMPLE, /^# overrides: per-market overrides of \[detector\]/m);
+    assert.doesNotMatch(EXAMPLE, /^#.*\S.*# ----/m, 'a comment line with a section banner glued into it');
     written.add('markets.overrides');
     assert.deepEqual([...written].sort(), leafPaths(defaultConfig()).sort());
+  });
+});
+
+describe('config/example.toml: the documented per-market override example', () => {
+  it('parses once uncommented, and sets exactly the keys it shows for that market', () => {
+    const block = EXAMPLE.match(/^# {3}\[markets\.overrides\."xyz:GOLD"\]\n(?:# {3}.+\n)+/m);
+    assert.ok(block, 'no commented [markets.overrides."xyz:GOLD"] example');
+    const toml = block[0].replace(/^# {3}/gm, '');
+    const cfg = parseConfig(toml);
+    assert.deepEqual(toCoreConfig(cfg).markets, { 'xyz:GOLD': { enabled: true, minNetEdgeBps: 12, maxOrderNotionalUsd: 25, timeStopMs: 10000 } });
   });
 });
 
