@@ -759,7 +759,10 @@ export class Bot {
     this.latency.exitTriggerToFlatten.drain((ns, tag) => m.observeExitTriggerToFlatten(ns, exitReasonOfTag(tag)));
     this.latency.postRoundTrip.drain((ns) => m.observePostRoundTrip(ns, 'action'));
     const positions = this.engine.positions();
-    m.setPositions(positions.map((p) => ({ market: p.coin, notionalUsd: p.size * p.markPx })));
+    // Every traded market has a series (0 when flat), so the gauge is written from the first second.
+    const notional = new Map<string, number>(this.markets.map((mk) => [mk.name, 0]));
+    for (const p of positions) notional.set(p.coin, p.size * p.markPx);
+    m.setPositions([...notional].map(([market, notionalUsd]) => ({ market, notionalUsd })));
     m.setPnl(this.activity.realisedPnlUsd, positions.reduce((a, p) => a + p.unrealisedPnlUsd, 0));
     m.setHardStop(this.engine.hardStopState().latched);
     m.setJournalQueue(this.journal?.stats.queued ?? 0);
