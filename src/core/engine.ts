@@ -177,6 +177,8 @@ export class CoreEngine {
   private readonly tracker: OrderTracker;
   private readonly outbound = new Outbound();
   private readonly hardStop = new HardStop();
+  /** Exit reason of the flattens while the hard stop is latched: 'shutdown' when the orderly stop latched it. */
+  private flattenReason: ExitReason = 'hardStop';
   private readonly risk: RiskMonitor;
   private readonly budget: ActionBudget;
   private readonly cooldown: CorrelationCooldown;
@@ -594,7 +596,7 @@ export class CoreEngine {
     }
     if (m.exit === null) {
       let reason: ExitReason | null;
-      if (this.hardStop.latched) reason = 'hardStop';
+      if (this.hardStop.latched) reason = this.flattenReason;
       else {
         const v = m.view;
         v.size = pos;
@@ -720,7 +722,7 @@ export class CoreEngine {
     }
     // 3. flatten every position (hardStopSweep runs at the end of this and every later event)
     for (const m of this.mk.values()) {
-      if (m.exit !== null) m.exit.reason = 'hardStop';
+      if (m.exit !== null) m.exit.reason = this.flattenReason;
     }
   }
 
@@ -734,8 +736,8 @@ export class CoreEngine {
       if (pos !== 0) {
         allFlat = false;
         if (m.exit === null) {
-          m.exit = { reason: 'hardStop', sinceMs: now, attempts: 0, lastAttemptMs: Number.NEGATIVE_INFINITY };
-          this.observer.onExitTriggered?.({ timeMs: now, coin: m.spec.coin, reason: 'hardStop', attempt: 0 });
+          m.exit = { reason: this.flattenReason, sinceMs: now, attempts: 0, lastAttemptMs: Number.NEGATIVE_INFINITY };
+          this.observer.onExitTriggered?.({ timeMs: now, coin: m.spec.coin, reason: this.flattenReason, attempt: 0 });
         }
         this.tryFlatten(m, pos, now);
       } else {
@@ -767,11 +769,27 @@ export class CoreEngine {
     }
   }
 
+  /**
+   * The orderly shutdown: the hard stop's sequence (purge, cancel, flatten everything) under exit reason
+   * 'shutdown', so reports do not count a requested stop as a risk event. A hard stop already latched keeps
+   * its own reason.
+   */
+  flattenForShutdown(): void {
+    this.begin();
+    try {
+      if (!this.hardStop.latched) this.flattenReason = 'shutdown';
+      this.latchHardStop('operator: shutdown');
+    } finally {
+      this.end();
+    }
+  }
+
   /** Operator: leave the stopped state (the only way out). Risk counters restart from zero. */
   resetHardStop(): void {
     const now = this.begin();
     try {
       if (!this.hardStop.latched) return;
+      this.flattenReason = 'hardStop';
       const reason = this.hardStop.reason;
       this.hardStop.reset();
       this.risk.reset();

@@ -5,7 +5,8 @@ import type { MarketTuning } from './config.ts';
 import { fairPx, modeEdgeBps } from './detector.ts';
 import type { MarketState } from './market-state.ts';
 
-export type ExitReason = 'hardStop' | 'timeStop' | 'oracleReversal' | 'quickProfit' | 'edgeEvaporation' | 'markRegression';
+/** 'shutdown': the orderly stop's flatten (the hard-stop path, but not a risk event). */
+export type ExitReason = 'hardStop' | 'shutdown' | 'timeStop' | 'oracleReversal' | 'quickProfit' | 'edgeEvaporation' | 'markRegression';
 
 export interface PositionView {
   /** Signed size. */

@@ -15,7 +15,8 @@ export interface GateVerdict {
 }
 
 /** What was decided for a signal. */
-export type SignalDecision = 'entered' | 'rejected' | 'skipped' | 'observed';
+/** 'shutdown': seen after the run's stop began (nothing could be entered any more; not a gate verdict). */
+export type SignalDecision = 'entered' | 'rejected' | 'skipped' | 'observed' | 'shutdown';
 
 export interface SignalRow {
   /** Natural id, unique per signal (the core's id); replays of the same id are ignored. */

@@ -307,6 +307,9 @@ ${paths(dir, { dashboard: true })}`,
     try {
       const flattens = db.prepare("SELECT COUNT(*) AS n FROM orders WHERE reduce_only = 1 AND market = 'xyz:GOLD'").get() as { n: number };
       assert.ok(flattens.n >= 1);
+      // An orderly stop is not a risk event: its flattens carry exit reason 'shutdown', never 'hardStop'.
+      const reasons = db.prepare("SELECT DISTINCT kind, exit_reason FROM orders WHERE reduce_only = 1 AND market = 'xyz:GOLD'").all() as { kind: string; exit_reason: string }[];
+      assert.deepEqual(reasons.map((x) => ({ ...x })), [{ kind: 'flatten', exit_reason: 'shutdown' }]);
       const hs = db.prepare("SELECT COUNT(*) AS n FROM hard_stops WHERE reason LIKE '%shutdown%'").get() as { n: number };
       assert.ok(hs.n >= 1);
     } finally {

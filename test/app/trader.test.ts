@@ -142,6 +142,19 @@ describe('latency rings', () => {
   });
 });
 
+describe('signals after the stop', () => {
+  it("are counted as 'shutdown' and stay out of the gate counts and the not-entered reasons", () => {
+    const a = new Activity(0);
+    const blocked = signal({ decision: 'skip', reason: 'HardStop', gates: [{ gate: 'HardStop', pass: false }] as SignalRecord['gates'] });
+    a.onSignal(blocked, 'rejected');
+    a.onSignal(blocked, 'shutdown');
+    a.onSignal(blocked, 'shutdown');
+    assert.deepEqual(a.notEnteredBy, { HardStop: 1 });
+    assert.deepEqual(a.gateCounters, { HardStop: { pass: 0, block: 1 } });
+    assert.deepEqual(a.signalsByDecision, { rejected: 1, shutdown: 2 });
+  });
+});
+
 describe('exit trigger → flatten latency keeps its exit reason', () => {
   it('the ring tag round-trips every core exit reason (the histogram was labelled "exit" for all)', () => {
     const ring = new SampleRing(8);

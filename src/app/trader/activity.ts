@@ -61,6 +61,7 @@ export class Activity {
   onSignal(r: SignalRecord, decision: string): void {
     this.signals++;
     this.signalsByDecision[decision] = (this.signalsByDecision[decision] ?? 0) + 1;
+    if (decision === 'shutdown') return; // after the stop: not a gate verdict of the run
     if (r.decision !== 'order') this.notEnteredBy[r.reason] = (this.notEnteredBy[r.reason] ?? 0) + 1;
     for (const g of r.gates) {
       let c = this.gateCounters[g.gate];

@@ -99,6 +99,8 @@ export interface ShutdownResult {
 /** Risk/entry gates (the core's executor order) plus its notional gates' missing-mark verdict: 'rejected'. */
 const ENTRY_GATES = new Set<string>([...ENTRY_GATE_ORDER, 'MarketDataUnavailable']);
 const BENIGN_REJECTION = /could not immediately match/i;
+/** Exit reasons whose orders the journal calls flattens (everything closed at once, not a strategy exit). */
+const FLATTEN_REASONS = new Set(['hardStop', 'shutdown']);
 
 /** What the journal calls a core decision. In observe mode a would-be entry stopped only by readiness is "observed". */
 export function signalDecision(mode: 'observe' | 'trade', r: SignalRecord): SignalDecision {
@@ -419,7 +421,7 @@ export class Bot {
           cloid: o.cloid,
           market: o.coin,
           side: w.b ? 'buy' : 'sell',
-          kind: o.purpose === 'entry' ? 'entry' : this.exitReasonByCoin.get(o.coin) === 'hardStop' ? 'flatten' : 'exit',
+          kind: o.purpose === 'entry' ? 'entry' : FLATTEN_REASONS.has(this.exitReasonByCoin.get(o.coin) ?? '') ? 'flatten' : 'exit',
           reduceOnly: o.reduceOnly,
           tif: 'limit' in w.t ? w.t.limit.tif : 'trigger',
           px: Number(w.p),
@@ -556,7 +558,9 @@ export class Bot {
 
   private recordSignal(r: SignalRecord): void {
     const id = `${this.runId}-${++this.signalSeq}`;
-    const decision = signalDecision(this.mode, r);
+    // After the stop nothing can be entered: those signals are labelled 'shutdown' and kept out of the gate
+    // counts (they would read as HardStop/readiness blocks of a run that had simply ended).
+    const decision: SignalDecision = this.entriesStopped && r.decision !== 'order' ? 'shutdown' : signalDecision(this.mode, r);
     if (r.cloid !== undefined) this.cloidSignal.set(r.cloid, id);
     this.activity.onSignal(r, decision);
     this.journal?.recordSignal({
@@ -584,10 +588,12 @@ export class Bot {
       },
       verdicts: r.gates.map((g) => ({ gate: g.gate, pass: g.pass, value: g.value, limit: g.limit })),
     });
-    this.followUps.schedule({ signalId: id, tsMs: r.timeMs, market: r.coin, side: r.side });
     this.metrics.countSignal(r.coin, r.side, decision);
-    for (const g of r.gates) this.metrics.countGateVerdict(g.gate, g.pass);
-    if (r.decision !== 'order') this.metrics.countRejection('gate', r.reason);
+    if (decision !== 'shutdown') {
+      this.followUps.schedule({ signalId: id, tsMs: r.timeMs, market: r.coin, side: r.side });
+      for (const g of r.gates) this.metrics.countGateVerdict(g.gate, g.pass);
+      if (r.decision !== 'order') this.metrics.countRejection('gate', r.reason);
+    }
     const ds: DashboardSignal = {
       id,
       tsMs: r.timeMs,
@@ -797,7 +803,7 @@ export class Bot {
       this.venue.reconcileNow();
       await Promise.race([reconciled, sleep(Math.min(3000, opts.timeoutMs / 3))]);
     }
-    if (opts.flatten && this.engine.positions().length > 0) this.engine.triggerHardStop('shutdown');
+    if (opts.flatten && this.engine.positions().length > 0) this.engine.flattenForShutdown();
     let cancelled = 0;
     if (opts.cancel) cancelled = await this.cancelVenueOpenOrders().catch((err: unknown) => {
       this.log.warn({ err: String(err) }, 'shutdown: listing open orders failed');
