@@ -2,6 +2,8 @@
 // a review of a live run found frame_errors_total and position_notional_usd without samples). The bot trades
 // in process against hlsim; /metrics is scraped over HTTP like Prometheus would.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { demoConfigToml } from '../../src/app/modes/demo.ts';
@@ -48,6 +50,13 @@ describe('/metrics after a short trading run', () => {
     assert.deepEqual(empty.map((d) => d.name), [], `declared without a sample:\n${empty.map((d) => d.name).join('\n')}`);
     assert.match(text, /^hip3_frame_errors_total\{channel="parse"\} \d+/m);
     for (const m of session.markets) assert.match(text, new RegExp(`^hip3_position_notional_usd\\{market="${m.name}"\\} `, 'm'));
+    // The session log records readiness, health and connection changes once per change (incident #4 guard).
+    const log = readFileSync(join(dir, 'hip3.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key?: string; state?: string; previous?: string | null });
+    const transitions = log.filter((l) => typeof l.key === 'string' && typeof l.state === 'string');
+    assert.ok(transitions.some((l) => l.key === 'trading' && l.state === 'READY'), 'no trading READY transition logged');
+    assert.ok(transitions.some((l) => l.key === 'connection' && l.state === 'open'));
+    assert.ok(transitions.some((l) => /^xyz:\w+\/health$/.test(l.key ?? '') && l.state === 'ready'), 'no market health transition logged');
+    for (const l of transitions) assert.notEqual(l.previous, l.state, `repeated ${l.key} ${l.state}`);
     const reasons = [...text.matchAll(/^hip3_exit_trigger_to_flatten_seconds_count\{reason="([^"]+)"\}/gm)].map((m) => m[1]);
     assert.ok(reasons.length > 0 && !reasons.includes('exit'), `exit reasons: ${reasons.join(', ')}`);
   });

@@ -37,7 +37,7 @@ import { computeStats, evaluateVerdict } from '../../store/report.ts';
 import type { RoundTripRow, SignalDecision } from '../../store/types.ts';
 import { reportThresholdsOf } from '../commands/report.ts';
 import type { DashboardEvent, DashboardSignal, DashboardSnapshot, DashboardSource } from '../../telemetry/dashboard/types.ts';
-import type { StatusSnapshot } from '../../telemetry/log.ts';
+import { createTransitionLogger, type StatusSnapshot } from '../../telemetry/log.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import type { PostOutcome, PostResult as VenuePostResult } from '../../venue/posts.ts';
 import type { ReconcileSnapshot as VenueReconcileSnapshot } from '../../venue/reconcile.ts';
@@ -203,6 +203,8 @@ export class Bot {
   private readonly roundTripRows: RoundTripRow[] = [];
   private signalSeq = 0;
   private lastTradingReady = false;
+  /** Readiness, market health, connection and hard-stop states logged once per change (incident #4: floods). */
+  private readonly transitions: ReturnType<typeof createTransitionLogger>;
   private entriesStopped = false;
   private sessions = 0;
   private resolveStartup!: (r: StartupReconcileReport) => void;
@@ -221,6 +223,7 @@ export class Bot {
     this.log = opts.logger;
     this.runId = opts.runId;
     this.activity = new Activity(Date.now());
+    this.transitions = createTransitionLogger(opts.logger);
     this.masterAddress = opts.masterAddress ? opts.masterAddress.toLowerCase() : null;
     this.startupReconcile = new Promise((r) => {
       this.resolveStartup = r;
@@ -337,7 +340,7 @@ export class Bot {
       }
       e.onConnection(event === 'open');
       this.defer(() => {
-        this.log.info({ event, session, reason }, `venue connection ${event}`);
+        this.transitions.update('connection', event, event === 'open' ? 'info' : 'warn', { session, reason });
         this.journal?.recordReadiness({ tsMs: Date.now(), scope: 'connection', state: event, detail: reason ?? undefined });
       });
     });
@@ -349,13 +352,15 @@ export class Bot {
         e.onMarketHealth(coin, cause === 'marketReady');
         this.metrics.setReady(coin, cause === 'marketReady');
         this.journal?.recordReadiness({ tsMs: Date.now(), scope: coin, state: cause === 'marketReady' ? 'ready' : 'stale' });
+        const state = cause === 'marketReady' ? 'ready' : 'stale';
+        this.defer(() => this.transitions.update(`${coin}/health`, state, state === 'ready' ? 'info' : 'warn'));
       }
       const ready = this.mode === 'trade' && s.tradingReady && !this.entriesStopped;
       if (ready !== this.lastTradingReady) {
         this.lastTradingReady = ready;
         e.onTradingReady(ready);
         this.journal?.recordReadiness({ tsMs: Date.now(), scope: 'trading', state: ready ? 'ready' : 'not ready', detail: cause });
-        this.defer(() => this.log.info({ ready, cause }, `trading ${ready ? 'READY' : 'not ready'}`));
+        this.defer(() => this.transitions.update('trading', ready ? 'READY' : 'not ready', 'info', { cause }));
       }
       this.metrics.setReady('trading', ready);
       this.metrics.setReady('market-data', s.readyMarkets > 0);
@@ -687,7 +692,7 @@ export class Bot {
     const event = ev.kind === 'triggered' ? 'latched' : ev.kind === 'completed' ? 'flattened' : 'cleared';
     this.journal?.recordHardStop({ tsMs: ev.timeMs, event, reason: ev.reason });
     this.metrics.setHardStop(this.engine.hardStopState().latched);
-    this.log.warn({ kind: ev.kind, reason: ev.reason }, `hard stop ${ev.kind}`);
+    this.transitions.update('hardStop', event, ev.kind === 'triggered' ? 'error' : 'warn', { reason: ev.reason });
     this.dashboardPush?.({ type: 'alert', data: { level: ev.kind === 'triggered' ? 'error' : 'warn', message: `hard stop ${ev.kind}: ${ev.reason}`, tsMs: ev.timeMs } });
   }
 
