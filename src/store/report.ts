@@ -213,6 +213,62 @@ function statsLine(c: Checkpoint): string {
   );
 }
 
+// ---- which runs a report is about ----
+
+/** What a run's results are evidence of: 'hlsim' (simulated, whatever its URL) or the live network. */
+export function runKind(r: RunRow): string {
+  return r.simulated ? 'hlsim' : r.network;
+}
+
+export class RunSelectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunSelectionError';
+  }
+}
+
+/**
+ * The runs a report covers. undefined (the default): every run of the same kind as the latest one, so a
+ * simulated run is never averaged with a live one; 'latest': the latest run; 'all': every run, refused when
+ * the kinds differ; otherwise an exact run id.
+ */
+export function selectRuns(runs: readonly RunRow[], choice?: string): RunRow[] {
+  if (runs.length === 0) return [];
+  const latest = runs.reduce((a, b) => (b.startedMs >= a.startedMs ? b : a));
+  if (choice === undefined) return runs.filter((r) => runKind(r) === runKind(latest));
+  if (choice === 'latest') return [latest];
+  if (choice === 'all') {
+    const kinds = [...new Set(runs.map(runKind))];
+    if (kinds.length > 1)
+      throw new RunSelectionError(`the journal holds runs of different kinds (${kinds.join(', ')}): one verdict cannot mix simulated and live results; choose one with --run <id> (see --list-runs)`);
+    return [...runs];
+  }
+  const one = runs.find((r) => r.runId === choice);
+  if (one === undefined) throw new RunSelectionError(`no run '${choice}' in the journal (runs: ${runs.map((r) => r.runId).join(', ')}; see --list-runs)`);
+  return [one];
+}
+
+/** Rows belonging to the given runs (ids are prefixed with the run id: round trips `<run>:…`, signals `<run>-…`). */
+export function rowsOfRuns<T extends { id?: string; signalId?: string }>(rows: readonly T[], runs: readonly RunRow[], separator: ':' | '-'): T[] {
+  const prefixes = runs.map((r) => `${r.runId}${separator}`);
+  return rows.filter((x) => {
+    const id = x.id ?? x.signalId ?? '';
+    return prefixes.some((p) => id.startsWith(p));
+  });
+}
+
+/** `hip3 report --list-runs`: one line per run with what it holds. */
+export function formatRunList(runs: readonly RunRow[], counts: (runId: string) => { roundTrips: number; signals: number }): string {
+  if (runs.length === 0) return 'the journal records no run';
+  const rows = [['run', 'started (UTC)', 'kind', 'network', 'mode', 'round trips', 'signals']];
+  for (const r of runs) {
+    const c = counts(r.runId);
+    rows.push([r.runId, new Date(r.startedMs).toISOString().slice(0, 19).replace('T', ' '), runKind(r), r.network, r.mode, String(c.roundTrips), String(c.signals)]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
 function runsNote(runs: RunRow[]): string[] {
   if (runs.length === 0) return ['Source: unknown (the journal records no run).'];
   const simulated = runs.some((r) => r.simulated);

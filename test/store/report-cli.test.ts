@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,7 +15,8 @@ const hip3 = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], 
 describe('hip3 report', () => {
   const journal = join(dir, 'journal.sqlite');
   const j = new Journal({ path: journal });
-  for (let i = 0; i < 60; i++) j.recordRoundTrip(sampleRoundTrip(i, i % 3 ? 0.03 : -0.01));
+  // Round trip ids start with their run's id, as the bot writes them.
+  for (let i = 0; i < 60; i++) j.recordRoundTrip(sampleRoundTrip(i, i % 3 ? 0.03 : -0.01, { id: `run:xyz:GOLD:${i}` }));
   j.recordRun({ runId: 'run', startedMs: 0, network: 'http://127.0.0.1:1234', mode: 'trade', simulated: true, configJson: '{}' });
   j.close();
 
@@ -42,9 +43,55 @@ describe('hip3 report', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /report\.min_win_rat/);
   });
+  it('leaves no -wal/-shm files behind (the journal is closed cleanly)', () => {
+    const r = hip3('report', '--journal', journal, '--out', join(dir, 'out2'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('journal.sqlite')), ['journal.sqlite']);
+  });
   it('a missing journal exits 1', () => {
     const r = hip3('report', '--journal', join(dir, 'nope.sqlite'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /journal/);
+  });
+});
+
+describe('hip3 report: which runs', () => {
+  const journal = join(dir, 'mixed', 'journal.sqlite');
+  const j = new Journal({ path: journal });
+  // A live run (testnet: all losses) before a simulated one (all wins): one verdict must never pool them.
+  j.recordRun({ runId: 'live1', startedMs: 1_000, network: 'testnet', mode: 'trade', simulated: false, configJson: '{}' });
+  j.recordRun({ runId: 'sim1', startedMs: 2_000, network: 'http://127.0.0.1:1', mode: 'trade', simulated: true, configJson: '{}' });
+  j.recordRun({ runId: 'sim2', startedMs: 3_000, network: 'http://127.0.0.1:2', mode: 'trade', simulated: true, configJson: '{}' });
+  for (let i = 0; i < 5; i++) j.recordRoundTrip(sampleRoundTrip(i, -0.02, { id: `live1:xyz:GOLD:${i}` }));
+  for (let i = 0; i < 3; i++) j.recordRoundTrip(sampleRoundTrip(10 + i, 0.03, { id: `sim1:xyz:GOLD:${i}` }));
+  for (let i = 0; i < 2; i++) j.recordRoundTrip(sampleRoundTrip(20 + i, 0.03, { id: `sim2:xyz:GOLD:${i}` }));
+  j.close();
+
+  it('default: every run of the latest run\'s kind (hlsim here), never the live one', () => {
+    const r = hip3('report', '--journal', journal);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /hip3 report — 5 round trips/);
+    assert.match(r.stdout, /Source: 2 run\(s\)/);
+    assert.match(r.stdout, /come from hlsim/);
+  });
+  it('--run latest, --run <id>', () => {
+    assert.match(hip3('report', '--journal', journal, '--run', 'latest').stdout, /— 2 round trips/);
+    const live = hip3('report', '--journal', journal, '--run', 'live1');
+    assert.match(live.stdout, /— 5 round trips/);
+    assert.doesNotMatch(live.stdout, /hlsim/);
+    const nope = hip3('report', '--journal', journal, '--run', 'nope');
+    assert.equal(nope.status, 1);
+    assert.match(nope.stderr, /no run 'nope'.*live1, sim1, sim2/);
+  });
+  it('--run all refuses to mix simulated and live runs', () => {
+    const r = hip3('report', '--journal', journal, '--run', 'all');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /different kinds \(testnet, hlsim\)/);
+  });
+  it('--list-runs lists them with their round trips', () => {
+    const r = hip3('report', '--journal', journal, '--list-runs');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^live1\s+1970-01-01 00:00:01\s+testnet\s+testnet\s+trade\s+5\s+0$/m);
+    assert.match(r.stdout, /^sim2\s+\S+ \S+\s+hlsim\s+http:\/\/127\.0\.0\.1:2\s+trade\s+2\s+0$/m);
   });
 });

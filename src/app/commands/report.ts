@@ -12,6 +12,8 @@ export interface ReportCommandOptions {
   out?: string;
   config?: string;
   profile?: string;
+  /** A run id, 'latest' or 'all'; default: every run of the same kind (hlsim or a live network) as the latest. */
+  run?: string;
 }
 
 export interface ReportCommandResult {
@@ -36,22 +38,49 @@ export function reportThresholdsOf(cfg: AppConfig) {
 /** Runs the report; throws ConfigError (exit 2) or JournalError (exit 1). */
 export async function runReport(options: ReportCommandOptions): Promise<ReportCommandResult> {
   const { loadConfig, defaultConfig, resolveConfigPath } = await import('../config/load.ts');
-  const { openDatabase, readRoundTrips, readRuns } = await import('../../store/journal.ts');
-  const { buildReport, formatReportText, renderReportHtml } = await import('../../store/report.ts');
+  const { readRoundTrips, readRuns } = await import('../../store/journal.ts');
+  const { buildReport, formatReportText, renderReportHtml, rowsOfRuns, selectRuns } = await import('../../store/report.ts');
   const configPath = resolveConfigPath(options.config);
   const cfg = configPath ? loadConfig(configPath, { profile: options.profile }) : defaultConfig();
-  const db = openDatabase(resolve(options.journal), { readOnly: true });
-  let report: ReturnType<typeof buildReport>;
-  try {
-    report = buildReport(readRoundTrips(db), reportThresholdsOf(cfg), readRuns(db));
-  } finally {
-    db.close();
-  }
+  const report = await withJournal(options.journal, (db) => {
+    const allRuns = readRuns(db);
+    const runs = selectRuns(allRuns, options.run);
+    const all = readRoundTrips(db);
+    // A journal without run rows (written before runs were recorded) is reported whole.
+    const roundTrips = allRuns.length === 0 ? all : rowsOfRuns(all, runs, ':');
+    return buildReport(roundTrips, reportThresholdsOf(cfg), runs);
+  });
   const outDir = resolve(options.out ?? dirname(resolve(options.journal)));
   mkdirSync(outDir, { recursive: true });
   const htmlPath = join(outDir, 'report.html');
   writeFileSync(htmlPath, renderReportHtml(report));
   return { text: formatReportText(report), htmlPath, status: report.overall.verdict.status };
+}
+
+/**
+ * Opens the journal for reading and closes it cleanly. Read-write on purpose: a read-only connection to a WAL
+ * database leaves -wal and -shm files behind; the last connection to close read-write removes them.
+ */
+async function withJournal<T>(path: string, fn: (db: import('node:sqlite').DatabaseSync) => T): Promise<T> {
+  const { openDatabase } = await import('../../store/journal.ts');
+  const db = openDatabase(resolve(path), { mustExist: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** `--list-runs`: the runs a journal records, with their round trips and signals. */
+export async function listRuns(journal: string): Promise<string> {
+  const { readRoundTrips, readRuns, readSignalIds } = await import('../../store/journal.ts');
+  const { formatRunList } = await import('../../store/report.ts');
+  return withJournal(journal, (db) => {
+    const runs = readRuns(db);
+    const rts = readRoundTrips(db).map((r) => r.id);
+    const sigs = readSignalIds(db);
+    return formatRunList(runs, (id) => ({ roundTrips: rts.filter((x) => x.startsWith(`${id}:`)).length, signals: sigs.filter((x) => x.startsWith(`${id}-`)).length }));
+  });
 }
 
 export function registerReportCommand(program: Command): void {
@@ -62,9 +91,15 @@ export function registerReportCommand(program: Command): void {
     .option('--out <dir>', 'where to write report.html (default: the journal’s directory)')
     .option('--config <file>', 'configuration with the [report] thresholds (default: HIP3_CONFIG, else built-in defaults)')
     .option('--profile <name>', 'configuration profile (mainnet, testnet, sim)')
-    .action(async (opts: ReportCommandOptions) => {
+    .option('--run <id>', 'a run id, "latest" or "all" (default: every run of the same kind — hlsim or the live network — as the latest; simulated and live runs are never mixed)')
+    .option('--list-runs', 'list the runs the journal records and exit')
+    .action(async (opts: ReportCommandOptions & { listRuns?: boolean }) => {
       const { ConfigError } = await import('../config/load.ts');
       try {
+        if (opts.listRuns) {
+          process.stdout.write(`${await listRuns(opts.journal)}\n`);
+          return;
+        }
         const result = await runReport(opts);
         process.stdout.write(`${result.text}\nchart: ${result.htmlPath}\n`);
       } catch (err) {
