@@ -252,6 +252,33 @@ const BBO_HEAD = '{"channel":"bbo","data":{"coin":"';
 const BBO_TIME = '","time":';
 const BBO_LEVELS = ',"bbo":[';
 
+/**
+ * `head` (which ends with the coin's opening quote) then a plain coin name: the index of its closing quote,
+ * or -1 when the text does not start that way.
+ */
+function scanHeadAndCoin(t: string, head: string): number {
+  if (!t.startsWith(head)) return -1;
+  const coinEnd = t.indexOf('"', head.length);
+  if (coinEnd < 0 || coinEnd === head.length || !isPlainJsonString(t, head.length, coinEnd)) return -1;
+  return coinEnd;
+}
+
+function setBid(out: BboFrame, px: number, sz: number, n: number, pxRaw: string, szRaw: string): void {
+  out.hasBid = true;
+  out.bidPx = px;
+  out.bidSz = sz;
+  out.bidN = n;
+  out.bidPxRaw = pxRaw;
+  out.bidSzRaw = szRaw;
+}
+function setAsk(out: BboFrame, px: number, sz: number, n: number, pxRaw: string, szRaw: string): void {
+  out.hasAsk = true;
+  out.askPx = px;
+  out.askSz = sz;
+  out.askN = n;
+  out.askPxRaw = pxRaw;
+  out.askSzRaw = szRaw;
+}
 function clearBid(out: BboFrame): void {
   out.hasBid = false;
   out.bidPx = Number.NaN;
@@ -275,11 +302,8 @@ function clearAsk(out: BboFrame): void {
  * is untouched.
  */
 export function scanBboInto(t: string, out: BboFrame): boolean {
-  if (!t.startsWith(BBO_HEAD)) return false;
-  const coinStart = BBO_HEAD.length;
-  const coinEnd = t.indexOf('"', coinStart);
-  if (coinEnd < 0 || coinEnd === coinStart || !isPlainJsonString(t, coinStart, coinEnd)) return false;
-  if (!t.startsWith(BBO_TIME, coinEnd)) return false;
+  const coinEnd = scanHeadAndCoin(t, BBO_HEAD);
+  if (coinEnd < 0 || !t.startsWith(BBO_TIME, coinEnd)) return false;
   let i = scanInt(t, coinEnd + BBO_TIME.length);
   if (i < 0) return false;
   const time = intValue;
@@ -319,23 +343,11 @@ export function scanBboInto(t: string, out: BboFrame): boolean {
     ask = true;
   }
   if (i + 3 !== t.length || !t.endsWith(']}}')) return false;
-  if (bid) {
-    out.hasBid = true;
-    out.bidPx = bidPx;
-    out.bidSz = bidSz;
-    out.bidN = bidN;
-    out.bidPxRaw = sliceOr(out.bidPxRaw, t, bPxS, bPxE);
-    out.bidSzRaw = sliceOr(out.bidSzRaw, t, bSzS, bSzE);
-  } else clearBid(out);
-  if (ask) {
-    out.hasAsk = true;
-    out.askPx = lvPx;
-    out.askSz = lvSz;
-    out.askN = lvN;
-    out.askPxRaw = sliceOr(out.askPxRaw, t, lvPxStart, lvPxEnd);
-    out.askSzRaw = sliceOr(out.askSzRaw, t, lvSzStart, lvSzEnd);
-  } else clearAsk(out);
-  out.coin = sliceOr(out.coin, t, coinStart, coinEnd);
+  if (bid) setBid(out, bidPx, bidSz, bidN, sliceOr(out.bidPxRaw, t, bPxS, bPxE), sliceOr(out.bidSzRaw, t, bSzS, bSzE));
+  else clearBid(out);
+  if (ask) setAsk(out, lvPx, lvSz, lvN, sliceOr(out.askPxRaw, t, lvPxStart, lvPxEnd), sliceOr(out.askSzRaw, t, lvSzStart, lvSzEnd));
+  else clearAsk(out);
+  out.coin = sliceOr(out.coin, t, BBO_HEAD.length, coinEnd);
   out.time = time;
   return true;
 }
@@ -353,8 +365,8 @@ function fillLevelFromJson(x: unknown): boolean {
   return true;
 }
 
-/** JSON.parse + validation path of parseBboInto (also used alone to benchmark the alternative). */
-export function parseBboIntoViaJson(text: string, out: BboFrame): ParseCode {
+/** JSON.parse of a frame expected on `channel`: its `data` object, or the code saying why not. */
+function jsonFrameData(text: string, channel: string): Obj | ParseCode {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -362,9 +374,15 @@ export function parseBboIntoViaJson(text: string, out: BboFrame): ParseCode {
     return PARSE_NOT_JSON;
   }
   if (!isObj(msg)) return PARSE_BAD_SHAPE;
-  if (msg.channel !== 'bbo') return PARSE_WRONG_CHANNEL;
+  if (msg.channel !== channel) return PARSE_WRONG_CHANNEL;
   const data = msg.data;
-  if (!isObj(data)) return PARSE_BAD_SHAPE;
+  return isObj(data) ? data : PARSE_BAD_SHAPE;
+}
+
+/** JSON.parse + validation path of parseBboInto (also used alone to benchmark the alternative). */
+export function parseBboIntoViaJson(text: string, out: BboFrame): ParseCode {
+  const data = jsonFrameData(text, 'bbo');
+  if (typeof data === 'number') return data;
   const coin = data.coin;
   const time = data.time;
   const bbo = data.bbo;
@@ -387,23 +405,9 @@ export function parseBboIntoViaJson(text: string, out: BboFrame): ParseCode {
   out.coin = coin;
   out.time = time;
   if (b === null) clearBid(out);
-  else {
-    out.hasBid = true;
-    out.bidPx = bidPx;
-    out.bidSz = bidSz;
-    out.bidN = bidN;
-    out.bidPxRaw = (b as Obj).px as string;
-    out.bidSzRaw = (b as Obj).sz as string;
-  }
+  else setBid(out, bidPx, bidSz, bidN, (b as Obj).px as string, (b as Obj).sz as string);
   if (a === null) clearAsk(out);
-  else {
-    out.hasAsk = true;
-    out.askPx = lvPx;
-    out.askSz = lvSz;
-    out.askN = lvN;
-    out.askPxRaw = (a as Obj).px as string;
-    out.askSzRaw = (a as Obj).sz as string;
-  }
+  else setAsk(out, lvPx, lvSz, lvN, (a as Obj).px as string, (a as Obj).sz as string);
   return PARSE_OK;
 }
 
@@ -455,6 +459,42 @@ export function newActiveAssetCtxFrame(): ActiveAssetCtxFrame {
     markPxRaw: '',
     midPxRaw: null,
   };
+}
+
+/** Writes a whole checked frame (both parse paths; positional so nothing is allocated per frame). */
+function setCtx(
+  out: ActiveAssetCtxFrame,
+  coin: string,
+  funding: number,
+  openInterest: number,
+  prevDayPx: number,
+  dayNtlVlm: number,
+  premium: number,
+  oraclePx: number,
+  markPx: number,
+  midPx: number,
+  impactBidPx: number,
+  impactAskPx: number,
+  dayBaseVlm: number,
+  oraclePxRaw: string,
+  markPxRaw: string,
+  midPxRaw: string | null,
+): void {
+  out.coin = coin;
+  out.funding = funding;
+  out.openInterest = openInterest;
+  out.prevDayPx = prevDayPx;
+  out.dayNtlVlm = dayNtlVlm;
+  out.premium = premium;
+  out.oraclePx = oraclePx;
+  out.markPx = markPx;
+  out.midPx = midPx;
+  out.impactBidPx = impactBidPx;
+  out.impactAskPx = impactAskPx;
+  out.dayBaseVlm = dayBaseVlm;
+  out.oraclePxRaw = oraclePxRaw;
+  out.markPxRaw = markPxRaw;
+  out.midPxRaw = midPxRaw;
 }
 
 const CTX_HEAD = '{"channel":"activeAssetCtx","data":{"coin":"';
@@ -514,11 +554,8 @@ const K_BASE = ',"dayBaseVlm":';
  * venue's order, no whitespace, no escapes) and `out` was filled; false leaves `out` untouched.
  */
 export function scanActiveAssetCtxInto(t: string, out: ActiveAssetCtxFrame): boolean {
-  if (!t.startsWith(CTX_HEAD)) return false;
-  const coinStart = CTX_HEAD.length;
-  const coinEnd = t.indexOf('"', coinStart);
-  if (coinEnd < 0 || coinEnd === coinStart || !isPlainJsonString(t, coinStart, coinEnd)) return false;
-  if (!t.startsWith(CTX_OPEN, coinEnd)) return false;
+  const coinEnd = scanHeadAndCoin(t, CTX_HEAD);
+  if (coinEnd < 0 || !t.startsWith(CTX_OPEN, coinEnd)) return false;
   const funding = scanKeyDecimal(t, coinEnd + CTX_OPEN.length, K_FUNDING);
   if (scanEnd < 0) return false;
   const openInterest = scanKeyDecimal(t, scanEnd, K_OI);
@@ -563,21 +600,11 @@ export function scanActiveAssetCtxInto(t: string, out: ActiveAssetCtxFrame): boo
   if (scanEnd < 0) return false;
   const n = t.length;
   if (scanEnd + 3 !== n || t.charCodeAt(n - 1) !== 125 || t.charCodeAt(n - 2) !== 125 || t.charCodeAt(n - 3) !== 125) return false;
-  out.coin = sliceOr(out.coin, t, coinStart, coinEnd);
-  out.funding = funding;
-  out.openInterest = openInterest;
-  out.prevDayPx = prevDayPx;
-  out.dayNtlVlm = dayNtlVlm;
-  out.premium = premium;
-  out.oraclePx = oraclePx;
-  out.markPx = markPx;
-  out.midPx = midPx;
-  out.impactBidPx = impactBidPx;
-  out.impactAskPx = impactAskPx;
-  out.dayBaseVlm = dayBaseVlm;
-  out.oraclePxRaw = sliceOr(out.oraclePxRaw, t, oStart, oEnd);
-  out.markPxRaw = sliceOr(out.markPxRaw, t, mStart, mEnd);
-  out.midPxRaw = midStart < 0 ? null : sliceOr(out.midPxRaw ?? '', t, midStart, midEnd);
+  const coin = sliceOr(out.coin, t, CTX_HEAD.length, coinEnd);
+  const oracleRaw = sliceOr(out.oraclePxRaw, t, oStart, oEnd);
+  const markRaw = sliceOr(out.markPxRaw, t, mStart, mEnd);
+  const midRaw = midStart < 0 ? null : sliceOr(out.midPxRaw ?? '', t, midStart, midEnd);
+  setCtx(out, coin, funding, openInterest, prevDayPx, dayNtlVlm, premium, oraclePx, markPx, midPx, impactBidPx, impactAskPx, dayBaseVlm, oracleRaw, markRaw, midRaw);
   return true;
 }
 
@@ -595,16 +622,9 @@ function nullableDecField(o: Obj, key: string): number | undefined {
 
 /** JSON.parse + validation path of parseActiveAssetCtxInto (also benchmarked alone). */
 export function parseActiveAssetCtxIntoViaJson(text: string, out: ActiveAssetCtxFrame): ParseCode {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return PARSE_NOT_JSON;
-  }
-  if (!isObj(msg)) return PARSE_BAD_SHAPE;
-  if (msg.channel !== 'activeAssetCtx') return PARSE_WRONG_CHANNEL;
-  const data = msg.data;
-  if (!isObj(data) || typeof data.coin !== 'string' || !isObj(data.ctx)) return PARSE_BAD_SHAPE;
+  const data = jsonFrameData(text, 'activeAssetCtx');
+  if (typeof data === 'number') return data;
+  if (typeof data.coin !== 'string' || !isObj(data.ctx)) return PARSE_BAD_SHAPE;
   const c = data.ctx;
   const funding = decField(c, 'funding');
   const openInterest = decField(c, 'openInterest');
@@ -627,21 +647,8 @@ export function parseActiveAssetCtxIntoViaJson(text: string, out: ActiveAssetCtx
     impactAskPx = parseDecimal(imp[1]);
     if (Number.isNaN(impactBidPx) || Number.isNaN(impactAskPx)) return PARSE_BAD_SHAPE;
   }
-  out.coin = data.coin;
-  out.funding = funding;
-  out.openInterest = openInterest;
-  out.prevDayPx = prevDayPx;
-  out.dayNtlVlm = dayNtlVlm;
-  out.premium = premium;
-  out.oraclePx = oraclePx;
-  out.markPx = markPx;
-  out.midPx = midPx;
-  out.impactBidPx = impactBidPx;
-  out.impactAskPx = impactAskPx;
-  out.dayBaseVlm = dayBaseVlm;
-  out.oraclePxRaw = c.oraclePx as string;
-  out.markPxRaw = c.markPx as string;
-  out.midPxRaw = c.midPx as string | null;
+  const midRaw = c.midPx as string | null;
+  setCtx(out, data.coin, funding, openInterest, prevDayPx, dayNtlVlm, premium, oraclePx, markPx, midPx, impactBidPx, impactAskPx, dayBaseVlm, c.oraclePx as string, c.markPx as string, midRaw);
   return PARSE_OK;
 }
 
@@ -663,6 +670,13 @@ export function sniffChannel(text: string): string | undefined {
 }
 
 // ───────────────────────────── validators (shape checks) ─────────────────────────────
+
+/** An array whose every element passes `check` (element paths `path[i]`); returns it. */
+function checkEach(x: unknown, path: string, check: (x: unknown, path: string) => void): unknown[] {
+  const a = arr(x, path);
+  for (let i = 0; i < a.length; i++) check(a[i], `${path}[${i}]`);
+  return a;
+}
 
 function side(o: Obj, key: string, path: string): void {
   const v = o[key];
@@ -745,8 +759,7 @@ function checkFrontendOpenOrder(x: unknown, path: string): void {
   str(o, 'triggerCondition', path);
   bool(o, 'isTrigger', path);
   dec(o, 'triggerPx', path);
-  const ch = arr(o.children, `${path}.children`);
-  for (let i = 0; i < ch.length; i++) checkFrontendOpenOrder(ch[i], `${path}.children[${i}]`);
+  checkEach(o.children, `${path}.children`, checkFrontendOpenOrder);
   bool(o, 'isPositionTpsl', path);
   bool(o, 'reduceOnly', path);
   str(o, 'orderType', path);
@@ -790,8 +803,7 @@ function checkFill(x: unknown, path: string): void {
 }
 
 function checkFills(x: unknown, path: string): void {
-  const a = arr(x, path);
-  for (let i = 0; i < a.length; i++) checkFill(a[i], `${path}[${i}]`);
+  checkEach(x, path, checkFill);
 }
 
 function checkUserEvent(d: unknown, path: string): void {
@@ -929,11 +941,9 @@ function checkWsData(channel: string, d: unknown): boolean {
     case 'l2Book':
       checkL2Book(d, path, true);
       return true;
-    case 'trades': {
-      const a = arr(d, path);
-      for (let i = 0; i < a.length; i++) checkTrade(a[i], `${path}[${i}]`);
+    case 'trades':
+      checkEach(d, path, checkTrade);
       return true;
-    }
     case 'activeAssetCtx': {
       const o = obj(d, path);
       str(o, 'coin', path);
@@ -963,11 +973,9 @@ function checkWsData(channel: string, d: unknown): boolean {
       }
       return true;
     }
-    case 'orderUpdates': {
-      const a = arr(d, path);
-      for (let i = 0; i < a.length; i++) checkOrderUpdate(a[i], `${path}[${i}]`);
+    case 'orderUpdates':
+      checkEach(d, path, checkOrderUpdate);
       return true;
-    }
     case 'userFills': {
       const o = obj(d, path);
       str(o, 'user', path);
@@ -989,8 +997,7 @@ function checkWsData(channel: string, d: unknown): boolean {
       const o = obj(d, path);
       str(o, 'dex', path);
       str(o, 'user', path);
-      const a = arr(o.orders, `${path}.orders`);
-      for (let i = 0; i < a.length; i++) checkFrontendOpenOrder(a[i], `${path}.orders[${i}]`);
+      checkEach(o.orders, `${path}.orders`, checkFrontendOpenOrder);
       return true;
     }
     case 'post': {
@@ -1068,19 +1075,11 @@ export function parseClearinghouseState(json: unknown): ClearinghouseState | Wir
 }
 
 export function parseOpenOrders(json: unknown): OpenOrder[] | WireParseError {
-  return guard(() => {
-    const a = arr(json, 'openOrders');
-    for (let i = 0; i < a.length; i++) checkOpenOrder(a[i], `openOrders[${i}]`);
-    return a as unknown as OpenOrder[];
-  });
+  return guard(() => checkEach(json, 'openOrders', checkOpenOrder) as OpenOrder[]);
 }
 
 export function parseFrontendOpenOrders(json: unknown): FrontendOpenOrder[] | WireParseError {
-  return guard(() => {
-    const a = arr(json, 'frontendOpenOrders');
-    for (let i = 0; i < a.length; i++) checkFrontendOpenOrder(a[i], `frontendOpenOrders[${i}]`);
-    return a as unknown as FrontendOpenOrder[];
-  });
+  return guard(() => checkEach(json, 'frontendOpenOrders', checkFrontendOpenOrder) as FrontendOpenOrder[]);
 }
 
 export function parseOrderStatusResponse(json: unknown): OrderStatusResponse | WireParseError {
@@ -1134,11 +1133,7 @@ export function parseUserRateLimit(json: unknown): UserRateLimit | WireParseErro
 
 /** Order-update arrays (`orderUpdates` data) checked on their own, e.g. from a recorded feed. */
 export function parseOrderUpdates(json: unknown): WsOrderUpdate[] | WireParseError {
-  return guard(() => {
-    const a = arr(json, 'orderUpdates');
-    for (let i = 0; i < a.length; i++) checkOrderUpdate(a[i], `orderUpdates[${i}]`);
-    return a as unknown as WsOrderUpdate[];
-  });
+  return guard(() => checkEach(json, 'orderUpdates', checkOrderUpdate) as WsOrderUpdate[]);
 }
 
 /** Splits an array into the elements that pass `check` and the errors of those that do not. */
