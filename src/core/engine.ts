@@ -24,6 +24,7 @@ import type {
   GateVerdict,
   MarketSpec,
   OrderSink,
+  OrderPurpose,
   OrderState,
   OutboundBatch,
   PostResult,
@@ -548,6 +549,32 @@ export class CoreEngine {
   private placeEntry(m: Mk, isBuy: boolean, px: string, sz: string, touch: number, bound: number, edge: number, now: number): Cloid {
     const cloid = this.cloids.next();
     const wire = orderWire({ asset: m.spec.assetId, isBuy, px, sz, reduceOnly: false, tif: 'Ioc', cloid });
+    // check (the gates above) and mark happen in this same synchronous turn
+    this.track(m, cloid, isBuy, px, sz, 'entry', 'signal', edge, touch, bound, 0, now);
+    this.budget.spend(now);
+    this.outbound.order({ wire, cloid, coin: m.spec.coin, reduceOnly: false, purpose: 'entry' });
+    return cloid;
+  }
+
+  /**
+   * Starts tracking an order about to be sent (exits are reduce-only), with the decision's context: touch,
+   * allowance bound and the oracle at decision time. Positional so the frame → order turn allocates only
+   * the order itself.
+   */
+  private track(
+    m: Mk,
+    cloid: Cloid,
+    isBuy: boolean,
+    px: string,
+    sz: string,
+    purpose: OrderPurpose,
+    reason: string,
+    signalEdgeBps: number | null,
+    touchPx: number,
+    boundPx: number,
+    attempt: number,
+    now: number,
+  ): void {
     const o: TrackedOrder = {
       cloid,
       coin: m.spec.coin,
@@ -555,8 +582,8 @@ export class CoreEngine {
       isBuy,
       px: Number(px),
       sz: Number(sz),
-      reduceOnly: false,
-      purpose: 'entry',
+      reduceOnly: purpose === 'exit',
+      purpose,
       state: 'created',
       oid: null,
       createdAtMs: now,
@@ -567,19 +594,15 @@ export class CoreEngine {
       reportedAvgPx: 0,
       fillsSz: 0,
       fillsNotional: 0,
-      reason: 'signal',
-      signalEdgeBps: edge,
-      touchPx: touch,
-      boundPx: bound,
+      reason,
+      signalEdgeBps,
+      touchPx,
+      boundPx,
       oraclePx: m.state.oraclePx,
-      attempt: 0,
+      attempt,
       detail: '',
     };
-    // check (the gates above) and mark happen in this same synchronous turn
     this.tracker.create(o, now);
-    this.budget.spend(now);
-    this.outbound.order({ wire, cloid, coin: m.spec.coin, reduceOnly: false, purpose: 'entry' });
-    return cloid;
   }
 
   // ───────────────────────────── exits ─────────────────────────────
@@ -642,36 +665,7 @@ export class CoreEngine {
       intent.lastAttemptMs = now;
       return;
     }
-    this.tracker.create(
-      {
-        cloid,
-        coin: m.spec.coin,
-        assetId: m.spec.assetId,
-        isBuy,
-        px: Number(px),
-        sz: Number(sz),
-        reduceOnly: true,
-        purpose: 'exit',
-        state: 'created',
-        oid: null,
-        createdAtMs: now,
-        sentAtMs: 0,
-        batchId: 0,
-        lastQueryMs: 0,
-        reportedFilledSz: 0,
-        reportedAvgPx: 0,
-        fillsSz: 0,
-        fillsNotional: 0,
-        reason: intent.reason,
-        signalEdgeBps: null,
-        touchPx: touch,
-        boundPx: bound,
-        oraclePx: s.oraclePx,
-        attempt: intent.attempts,
-        detail: '',
-      },
-      now,
-    );
+    this.track(m, cloid, isBuy, px, sz, 'exit', intent.reason, null, touch, bound, intent.attempts, now);
     if (intent.attempts > 0) this.observer.onExitTriggered?.({ timeMs: now, coin: m.spec.coin, reason: intent.reason, attempt: intent.attempts });
     intent.attempts++;
     intent.lastAttemptMs = now;
