@@ -22,6 +22,7 @@ import { isTerminal, type MarketBook, OrderTracker, type TrackedOrder } from './
 import type {
   CoreObserver,
   GateVerdict,
+  MarketMeasures,
   MarketSpec,
   OrderSink,
   OrderPurpose,
@@ -99,23 +100,10 @@ export interface OrderSummary {
   reason: string;
 }
 
-export interface MarketView {
+export interface MarketView extends MarketMeasures {
   coin: string;
-  bidPx: number;
-  bidSz: number;
-  askPx: number;
-  askSz: number;
-  oraclePx: number;
-  markPx: number;
   openInterest: number;
-  bboAgeMs: number;
-  ctxAgeMs: number;
-  oracleAgeMs: number;
-  oracleMoveBps: number;
-  spreadBps: number;
-  spreadEwmaBps: number;
   basisBps: number;
-  basisEwmaBps: number;
   buyEdgeBps: number;
   sellEdgeBps: number;
   thresholdBps: number;

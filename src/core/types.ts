@@ -92,6 +92,23 @@ export interface GateVerdict {
   limit?: number;
 }
 
+/** What the engine measured of one market at a moment (a signal's inputs; also part of the engine's MarketView). */
+export interface MarketMeasures {
+  bidPx: number;
+  bidSz: number;
+  askPx: number;
+  askSz: number;
+  oraclePx: number;
+  markPx: number;
+  oracleAgeMs: number;
+  oracleMoveBps: number;
+  bboAgeMs: number;
+  ctxAgeMs: number;
+  spreadBps: number;
+  spreadEwmaBps: number;
+  basisEwmaBps: number;
+}
+
 /** Emitted for every evaluated opportunity (trade or not) — incident #42: every signal gets a verdict. */
 export interface SignalRecord {
   timeMs: number;
@@ -99,21 +116,7 @@ export interface SignalRecord {
   side: Side;
   /** Counts oracle changes of this market; groups the records of one oracle move. */
   oracleSeq: number;
-  inputs: {
-    bidPx: number;
-    bidSz: number;
-    askPx: number;
-    askSz: number;
-    oraclePx: number;
-    markPx: number;
-    oracleAgeMs: number;
-    oracleMoveBps: number;
-    bboAgeMs: number;
-    ctxAgeMs: number;
-    spreadBps: number;
-    spreadEwmaBps: number;
-    basisEwmaBps: number;
-  };
+  inputs: MarketMeasures;
   rawEdgeBps: number;
   /** Edge in the configured mode (relative to basis or raw). */
   edgeBps: number;
