@@ -6,36 +6,23 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/app/config/load.ts';
-import { demoConfigToml } from '../../src/app/modes/demo.ts';
-import { startSession } from '../../src/app/modes/session.ts';
 import { TAG_ENTRY } from '../../src/app/trader/latency.ts';
-import { startSim } from '../../src/sim/index.ts';
-import { approveAgent, newAccount, sleep, tempDir } from './cli-helpers.ts';
+import { sleep } from './cli-helpers.ts';
+import { startBotOnSim, venuePnlUsd } from './helpers.ts';
 
 describe('bot with lost post responses', () => {
   it('orders of unknown outcome are resolved from the venue; bot PnL equals hlsim account change; flat at the end', async (t) => {
-    const dir = tempDir(t, 'hip3-bot-faults-');
-    const account = newAccount();
-    const sim = await startSim({ port: 0, adminPort: null, seed: 2, scenario: 'jumpy', fund: { [account.master]: 10_000 }, isMainnet: false });
-    t.after(() => sim.stop());
-    await approveAgent(sim.httpUrl, account, false);
-    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
-    cfg.logging.status_interval_ms = 0;
-    cfg.executor.post_timeout_ms = 400;
-    cfg.executor.unknown_requery_ms = 300;
-    cfg.network.reconcile_interval_ms = 1000;
-    cfg.metrics.enabled = false;
-    const session = await startSession({
-      cfg,
-      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: false, label: sim.httpUrl, simulated: true },
-      agentKey: account.agentKey,
-      out: process.stdout,
+    const b = await startBotOnSim(t, {
+      seed: 2,
+      dirPrefix: 'hip3-bot-faults-',
+      tune: (cfg) => {
+        cfg.executor.post_timeout_ms = 400;
+        cfg.executor.unknown_requery_ms = 300;
+        cfg.network.reconcile_interval_ms = 1000;
+        cfg.metrics.enabled = false;
+      },
     });
-    let stopped = false;
-    t.after(async () => {
-      if (!stopped) await session.stop('test cleanup');
-    });
+    const { dir, account, sim, session } = b;
     await session.ready;
     const bot = session.bot;
     // Lost answers AND silent user channels: nothing but the venue's info endpoints can tell what happened.
@@ -55,16 +42,14 @@ describe('bot with lost post responses', () => {
     // the frame → wire probe only counts orders written while that frame's handler runs.
     assert.ok(bot.activity.entriesSent > 0);
     assert.equal(bot.latency.frameToWire.snapshot(TAG_ENTRY).length, bot.activity.entriesSent);
-    const { summary, shutdown } = await session.stop('test end');
-    stopped = true;
+    const { summary, shutdown } = await b.stop('test end');
     assert.ok(shutdown.flat, JSON.stringify(shutdown));
     for (const coin of sim.exchange.coins()) {
       const p = sim.exchange.position(account.master, coin);
       assert.ok(p === null || p.szi === 0, `${coin} ${JSON.stringify(p)}`);
     }
     // hlsim's account value moved exactly by the PnL the bot accounted (fees included).
-    const res = await fetch(`${sim.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'clearinghouseState', user: account.master, dex: 'xyz' }) });
-    const venuePnl = Number(((await res.json()) as { marginSummary: { accountValue: string } }).marginSummary.accountValue) - 10_000;
+    const venuePnl = await venuePnlUsd(b);
     assert.ok(summary.roundTrips >= 1);
     assert.ok(Math.abs(summary.pnlUsd - venuePnl) < 0.01, `bot ${summary.pnlUsd} vs hlsim ${venuePnl}`);
 
@@ -84,28 +69,18 @@ describe('bot with lost post responses', () => {
 
 describe('live Go/No-Go verdict', () => {
   it('hard_stop.latch_on_no_go: a No-Go verdict on the run so far latches the hard stop and the bot goes flat', async (t) => {
-    const dir = tempDir(t, 'hip3-bot-verdict-');
-    const account = newAccount();
-    const sim = await startSim({ port: 0, adminPort: null, seed: 4, scenario: 'jumpy', fund: { [account.master]: 10_000 }, isMainnet: false });
-    t.after(() => sim.stop());
-    await approveAgent(sim.httpUrl, account, false);
-    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
-    cfg.logging.status_interval_ms = 0;
-    cfg.metrics.enabled = false;
-    cfg.hard_stop.latch_on_no_go = true;
-    // A threshold no run can meet: the first round trip is enough for a verdict, and it is No-Go.
-    cfg.report.min_round_trips = 1;
-    cfg.report.min_net_pnl_usd = 1_000_000;
-    const session = await startSession({
-      cfg,
-      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: false, label: sim.httpUrl, simulated: true },
-      agentKey: account.agentKey,
-      out: process.stdout,
+    const b = await startBotOnSim(t, {
+      seed: 4,
+      dirPrefix: 'hip3-bot-verdict-',
+      tune: (cfg) => {
+        cfg.metrics.enabled = false;
+        cfg.hard_stop.latch_on_no_go = true;
+        // A threshold no run can meet: the first round trip is enough for a verdict, and it is No-Go.
+        cfg.report.min_round_trips = 1;
+        cfg.report.min_net_pnl_usd = 1_000_000;
+      },
     });
-    let stopped = false;
-    t.after(async () => {
-      if (!stopped) await session.stop('test cleanup');
-    });
+    const { session } = b;
     const bot = session.bot;
     for (let i = 0; i < 300 && !bot.engine.hardStopState().latched; i++) await sleep(100);
     const hs = bot.engine.hardStopState();
@@ -117,32 +92,15 @@ describe('live Go/No-Go verdict', () => {
     assert.deepEqual(bot.engine.positions(), []);
     await sleep(1000);
     assert.equal(bot.activity.entriesSent, entries, 'no entry after the latch');
-    const { shutdown } = await session.stop('test end');
-    stopped = true;
+    const { shutdown } = await b.stop('test end');
     assert.ok(shutdown.flat);
   });
 });
 
 describe('venue restart', () => {
   it('hlsim restarts mid-run: the bot reconnects, reconciles, trades on; its PnL equals the venue account change; flat at the end', async (t) => {
-    const dir = tempDir(t, 'hip3-bot-restart-');
-    const account = newAccount();
-    const sim = await startSim({ port: 0, adminPort: null, seed: 6, scenario: 'jumpy', fund: { [account.master]: 10_000 }, isMainnet: false });
-    t.after(() => sim.stop());
-    await approveAgent(sim.httpUrl, account, false);
-    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
-    cfg.logging.status_interval_ms = 0;
-    cfg.metrics.enabled = false;
-    const session = await startSession({
-      cfg,
-      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: false, label: sim.httpUrl, simulated: true },
-      agentKey: account.agentKey,
-      out: process.stdout,
-    });
-    let stopped = false;
-    t.after(async () => {
-      if (!stopped) await session.stop('test cleanup');
-    });
+    const b = await startBotOnSim(t, { seed: 6, dirPrefix: 'hip3-bot-restart-', tune: (cfg) => void (cfg.metrics.enabled = false) });
+    const { dir, sim, session } = b;
     await session.ready;
     const bot = session.bot;
     for (let i = 0; i < 150 && bot.activity.roundTrips.length < 1; i++) await sleep(100);
@@ -152,11 +110,9 @@ describe('venue restart', () => {
     const before = bot.activity.entriesSent;
     for (let i = 0; i < 200 && bot.activity.entriesSent <= before; i++) await sleep(100);
     assert.ok(bot.activity.entriesSent > before, 'no entry after the restart');
-    const { summary, shutdown } = await session.stop('test end');
-    stopped = true;
+    const { summary, shutdown } = await b.stop('test end');
     assert.ok(shutdown.flat, JSON.stringify(shutdown));
-    const res = await fetch(`${sim.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'clearinghouseState', user: account.master, dex: 'xyz' }) });
-    const venuePnl = Number(((await res.json()) as { marginSummary: { accountValue: string } }).marginSummary.accountValue) - 10_000;
+    const venuePnl = await venuePnlUsd(b);
     assert.ok(Math.abs(summary.pnlUsd - venuePnl) < 0.01, `bot ${summary.pnlUsd} vs hlsim ${venuePnl}`);
     const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
     try {
