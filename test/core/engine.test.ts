@@ -5,7 +5,7 @@ import { defaultCoreConfig } from '../../src/core/config.ts';
 import { CoreEngine } from '../../src/core/engine.ts';
 import { Outbound } from '../../src/core/outbound.ts';
 import type { OutboundOrder } from '../../src/core/types.ts';
-import { Clock, enterLong, fill, GOLD, oracleJump, ready, RecordingSink, rig, SILVER, TSLA, warm } from './helpers.ts';
+import { Clock, enterLong, fill, GOLD, oracleJump, type Rig, ready, RecordingSink, rig, SILVER, TSLA, warm } from './helpers.ts';
 
 function ob(coin: string, reduceOnly: boolean): OutboundOrder {
   return {
@@ -218,34 +218,28 @@ test('incident #44: signals that never traded do not consume the action budget',
   assert.equal(r.sink.orders.length, 1, 'the budget is still available');
 });
 
-test('latent defect L9: a market disabled by feed health is re-enabled when the feed recovers', () => {
+/** A signal while `block(r, true)` holds is refused for `reason`; once `block(r, false)` lifts it, the next one enters. */
+function assertBlocksThenLifts(block: (r: Rig, on: boolean) => void, reason: string): void {
   const r = rig();
   ready(r);
   warm(r, SILVER.coin, 100);
-  r.engine.onMarketHealth(SILVER.coin, false);
+  block(r, true);
   oracleJump(r, SILVER.coin, 100, 100);
   r.clock.advance(50);
   r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
-  assert.equal(r.rec.signals.at(-1)?.reason, 'FeedHealthy');
-  r.engine.onMarketHealth(SILVER.coin, true);
+  assert.equal(r.rec.signals.at(-1)?.reason, reason);
+  block(r, false);
   r.clock.advance(5);
   r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
   assert.equal(r.sink.orders.length, 1);
+}
+
+test('latent defect L9: a market disabled by feed health is re-enabled when the feed recovers', () => {
+  assertBlocksThenLifts((r, on) => r.engine.onMarketHealth(SILVER.coin, !on), 'FeedHealthy');
 });
 
 test('a trading halt blocks entries and can be lifted', () => {
-  const r = rig();
-  ready(r);
-  warm(r, SILVER.coin, 100);
-  r.engine.setTradingHalted(SILVER.coin, true);
-  oracleJump(r, SILVER.coin, 100, 100);
-  r.clock.advance(50);
-  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 200, r.clock.t);
-  assert.equal(r.rec.signals.at(-1)?.reason, 'TradingHalt');
-  r.engine.setTradingHalted(SILVER.coin, false);
-  r.clock.advance(5);
-  r.engine.onBbo(SILVER.coin, 99.98, 200, 100.02, 201, r.clock.t);
-  assert.equal(r.sink.orders.length, 1);
+  assertBlocksThenLifts((r, on) => r.engine.setTradingHalted(SILVER.coin, on), 'TradingHalt');
 });
 
 test('a price the formatter cannot express never crashes the event: recorded as OrderBuild, no order', () => {
