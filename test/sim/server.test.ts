@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { GREETING, LIMIT_ERRORS, MALFORMED_FRAME, type SimHandle, startSim, VirtualScheduler } from '../../src/sim/index.ts';
 import { type Frame, HttpClient, randomPrivateKey, Signer, sleep, WsClient } from './client.ts';
+import { startSimWithClients } from './helpers.ts';
 import { documented, invented } from './strings.ts';
 
 const isError = (text: string) => (f: Frame) => f.channel === 'error' && f.data === text;
@@ -136,12 +137,7 @@ describe('hlsim transport', () => {
 
 describe('hlsim limits: messages per minute, in-flight posts, connections', () => {
   test('the 2000-messages-per-minute limit (configured 5) answers an error (hlsim-invented string) and counts every message', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null, limits: { wsMessagesPerMinute: 5 } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null, limits: { wsMessagesPerMinute: 5 } });
     for (let i = 0; i < 5; i++) await c.ping();
     const e = c.waitFor(isError(LIMIT_ERRORS.messages(5)));
     c.send({ method: 'ping' });
@@ -154,12 +150,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
   });
 
   test('in-flight posts beyond the limit (configured 2) get `too many pending post requests id=<id>` (venue-documented)', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null, limits: { inFlightPosts: 2 } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null, limits: { inFlightPosts: 2 } });
     sim.faults.delayPostResponses(300, 'any');
     const replies = [c.post('info', { type: 'meta' }), c.post('info', { type: 'meta' })];
     const id = c.takePostId();
@@ -171,14 +162,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
   });
 
   test('connections beyond the limit (configured 2) are refused at upgrade with 429', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null, limits: { connections: 2 } });
-    const a = await WsClient.connect(sim.wsUrl);
-    const b = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await a.close();
-      await b.close();
-      await sim.stop();
-    });
+    const { sim, ws: [a, b] } = await startSimWithClients(t, { dynamics: false, adminPort: null, limits: { connections: 2 } }, 2);
     await assert.rejects(WsClient.connect(sim.wsUrl), /HTTP 429/);
     assert.equal(sim.stats().connectionsRejected, 1);
   });
@@ -187,12 +171,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
 describe('hlsim REST weight: HTTP only', () => {
   test('WS posts do not consume the REST weight (§6.1: WS has its own limits); HTTP /info and /exchange do', async (t) => {
     // 40 weight a minute = two `meta` requests (20 each).
-    const sim = await startSim({ dynamics: false, adminPort: null, limits: { restWeightPerMinute: 40 } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null, limits: { restWeightPerMinute: 40 } });
     const http = new HttpClient(sim.httpUrl);
     for (let i = 0; i < 5; i++) {
       const r = await c.post('info', { type: 'meta' });
@@ -209,14 +188,7 @@ describe('hlsim REST weight: HTTP only', () => {
 
 describe('hlsim idle close', () => {
   test('closes a connection that sent nothing for the idle timeout; one that pings stays open', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null, idleTimeoutMs: 600 });
-    const silent = await WsClient.connect(sim.wsUrl);
-    const chatty = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await silent.close();
-      await chatty.close();
-      await sim.stop();
-    });
+    const { sim, ws: [silent, chatty] } = await startSimWithClients(t, { dynamics: false, adminPort: null, idleTimeoutMs: 600 }, 2);
     let keepPinging = true;
     const pinger = (async () => {
       while (keepPinging && !chatty.isClosed) {
@@ -235,12 +207,7 @@ describe('hlsim idle close', () => {
 
 describe('hlsim socket faults', () => {
   test('dropAllConnections, sendMalformedFrame and restart are observable by a client; the port is kept', async (t) => {
-    const sim = await startSim({ dynamics: false });
-    const clients: WsClient[] = [];
-    t.after(async () => {
-      for (const c of clients) await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: clients } = await startSimWithClients(t, { dynamics: false }, 0);
     const a = await WsClient.connect(sim.wsUrl);
     clients.push(a);
     await a.ping();
@@ -265,12 +232,7 @@ describe('hlsim socket faults', () => {
   });
 
   test('rateLimitNext answers HTTP 429 and the WS post error payload', async (t) => {
-    const sim = await startSim({ dynamics: false, adminPort: null });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null });
     const http = new HttpClient(sim.httpUrl);
     sim.faults.rateLimitNext(2);
     assert.equal((await http.info({ type: 'meta' })).status, 429);
@@ -281,12 +243,7 @@ describe('hlsim socket faults', () => {
   });
 
   test('the admin endpoint runs faults and reports stats and fault state', async (t) => {
-    const sim = await startSim({ dynamics: false });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false });
     const post = (name: string, body: unknown) =>
       fetch(`${sim.adminUrl}/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const r = await post('sendMalformedFrame', {});
@@ -311,12 +268,7 @@ describe('hlsim socket faults', () => {
 describe('hlsim robustness', () => {
   test('any message (random JSON or text) is answered or refused without hurting the connection or the server', async (t) => {
     // Only WS traffic: the REST weight limit does not apply to it, so the venue's default limits stand.
-    const sim = await startSim({ dynamics: false, adminPort: null });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null });
     const message = fc.oneof(
       fc.string(),
       fc.json(),

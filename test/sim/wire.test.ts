@@ -8,6 +8,7 @@ import { cancelAction, orderAction, orderWire, scheduleCancelAction, updateLever
 import { formatPrice, formatSize } from '../../src/protocol/format.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, WsClient } from './client.ts';
+import { startSimWithClients } from './helpers.ts';
 import { documented, invented, observed } from './strings.ts';
 
 interface MarketInfo {
@@ -266,12 +267,7 @@ describe('hlsim over the wire: isolated margin', () => {
     const maker = new Signer();
     const trader = new Signer();
     const deposit = 100_000;
-    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: deposit } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: deposit } });
     const http = new HttpClient(sim.httpUrl);
     const coin = 'xyz:HOOD';
     const meta = await http.infoOk<{ universe: { name: string; marginMode?: string; maxLeverage: number }[] }>({ type: 'meta', dex: 'xyz' });
@@ -341,12 +337,7 @@ describe('hlsim over the wire: isolated margin', () => {
   test('a cross market switched to isolated with updateLeverage isCross=false; switching back with an open position is refused', async (t) => {
     const maker = new Signer();
     const trader = new Signer();
-    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: 100_000 } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [trader.address]: 100_000 } });
     const http = new HttpClient(sim.httpUrl);
     const m = await marketInfo(http, COIN);
     statuses(await postAction(c, orderBody(maker, m, [{ isBuy: false, px: px(m, 10, 'up'), sz: sz(m, 50_000), tif: 'Gtc' }])));
@@ -648,12 +639,7 @@ describe('hlsim stale mark over the wire (§5.3)', () => {
     const coin = 'xyz:TSLA'; // a spread of many ticks, so mid, bid and ask are distinct marks
     const scheduler = new VirtualScheduler(Date.now()); // near the wall clock: the trader's nonces are Date.now()
     const trader = new Signer();
-    const sim = await startSim({ dynamics: true, seed: 11, scenario: 'calm', scheduler, adminPort: null, fund: { [trader.address]: 100_000 } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: true, seed: 11, scenario: 'calm', scheduler, adminPort: null, fund: { [trader.address]: 100_000 } });
     const http = new HttpClient(sim.httpUrl);
     const m = await marketInfo(http, coin);
     await c.subscribe({ type: 'activeAssetCtx', coin });
@@ -726,14 +712,7 @@ describe('hlsim channels: user events, aggregated books, one serialisation per e
   test('userEvents arrive on channel `user`; nSigFigs books are aggregated; each event is serialised once for all subscribers', async (t) => {
     const maker = new Signer();
     const taker = new Signer();
-    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000 } });
-    const a = await WsClient.connect(sim.wsUrl);
-    const b = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await a.close();
-      await b.close();
-      await sim.stop();
-    });
+    const { sim, ws: [a, b] } = await startSimWithClients(t, { dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000 } }, 2);
     const http = new HttpClient(sim.httpUrl);
     const m = await marketInfo(http, COIN);
     // Both clients hold the same market-data subscriptions and nothing else: every event published is
@@ -778,12 +757,7 @@ describe('hlsim channels: user events, aggregated books, one serialisation per e
     const { VirtualScheduler } = await import('../../src/sim/index.ts');
     const scheduler = new VirtualScheduler(Date.now());
     const trader = new Signer();
-    const sim = await startSim({ dynamics: false, adminPort: null, scheduler, scheduleCancelMinVolumeUsd: 0, fund: { [trader.address]: 1_000_000 } });
-    const c = await WsClient.connect(sim.wsUrl);
-    t.after(async () => {
-      await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: [c] } = await startSimWithClients(t, { dynamics: false, adminPort: null, scheduler, scheduleCancelMinVolumeUsd: 0, fund: { [trader.address]: 1_000_000 } });
     const http = new HttpClient(sim.httpUrl);
     const m = await marketInfo(http, COIN);
     await c.subscribe({ type: 'orderUpdates', user: trader.address });
@@ -825,13 +799,8 @@ describe('hlsim over the wire: userFills snapshot with history', () => {
   test('a new subscriber first gets isSnapshot:true with the fills so far (every §4.4 field), then streamed fills without it', async (t) => {
     const maker = new Signer();
     const taker = new Signer();
-    const sim = await startSim({ dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000 } });
-    const trading = await WsClient.connect(sim.wsUrl);
-    const clients = [trading];
-    t.after(async () => {
-      for (const c of clients) await c.close();
-      await sim.stop();
-    });
+    const { sim, ws: clients } = await startSimWithClients(t, { dynamics: false, adminPort: null, fund: { [maker.address]: 10_000_000, [taker.address]: 1_000_000 } });
+    const trading = clients[0];
     const http = new HttpClient(sim.httpUrl);
     const m = await marketInfo(http, COIN);
     const asks = [px(m, 10, 'up'), px(m, 20, 'up'), px(m, 30, 'up')];
