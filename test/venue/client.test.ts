@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { orderAction, orderWire } from '../../src/protocol/actions.ts';
 import { formatPrice } from '../../src/protocol/format.ts';
@@ -12,7 +12,7 @@ import { generatePrivateKey, privateKeyToAddress } from '../../src/protocol/keys
 import { signL1Action } from '../../src/protocol/signing.ts';
 import { approveAgentAction, signUserSignedAction } from '../../src/protocol/user-signed.ts';
 import type { UserFill } from '../../src/protocol/wire.ts';
-import { startSim } from '../../src/sim/index.ts';
+import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { defaultUniverse } from '../../src/sim/market/universe.ts';
 import type { ReconcileSnapshot } from '../../src/venue/reconcile.ts';
 import { VenueClient } from '../../src/venue/venue-client.ts';
@@ -80,17 +80,23 @@ test('the raw-frame tap sees every frame before parsing and closes after its han
   assert.equal(client.counters.handlerErrors, 1);
 });
 
-test('outcomes before readiness, and a disconnect drops readiness before anyone hears of it', async (t) => {
-  const signer = new TestSigner();
+/** hlsim on 10× virtual time (500 ms ticks) listing only `coins` (dexes '' and xyz), `user` funded with 100,000 USDC; stopped after the test. */
+async function startFastSim(t: TestContext, user: string, coins: string[]): Promise<SimHandle> {
   const u = defaultUniverse();
   const sim = await startSim({
     adminPort: null,
-    fund: { [signer.address]: 100_000 },
+    fund: { [user]: 100_000 },
     scheduler: fastScheduler(10),
     tickMs: 500,
-    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => ['BTC', 'xyz:GOLD'].includes(m.name)) },
+    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => coins.includes(m.name)) },
   });
   t.after(() => sim.stop());
+  return sim;
+}
+
+test('outcomes before readiness, and a disconnect drops readiness before anyone hears of it', async (t) => {
+  const signer = new TestSigner();
+  const sim = await startFastSim(t, signer.address, ['BTC', 'xyz:GOLD']);
   const client = new VenueClient({
     wsUrl: sim.wsUrl,
     httpUrl: sim.httpUrl,
@@ -130,15 +136,7 @@ test('an agent signs, the MASTER address subscribes and is reconciled', async (t
   const master = privateKeyToAddress(masterKey).toLowerCase();
   const agentKey = generatePrivateKey();
   const agent = privateKeyToAddress(agentKey).toLowerCase();
-  const u = defaultUniverse();
-  const sim = await startSim({
-    adminPort: null,
-    fund: { [master]: 100_000 },
-    scheduler: fastScheduler(10),
-    tickMs: 500,
-    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => ['BTC', 'xyz:GOLD'].includes(m.name)) },
-  });
-  t.after(() => sim.stop());
+  const sim = await startFastSim(t, master, ['BTC', 'xyz:GOLD']);
   // The master approves the agent (user-signed, over HTTP as a wallet would).
   const nonce = Date.now();
   const approve = approveAgentAction({ hyperliquidChain: 'Mainnet', signatureChainId: '0x66eee', agentAddress: agent, nonce });
@@ -172,15 +170,7 @@ test('an agent signs, the MASTER address subscribes and is reconciled', async (t
 
 test('slow HTTP never stalls frame handling (reconciliation runs off the hot path)', async (t) => {
   const signer = new TestSigner();
-  const u = defaultUniverse();
-  const sim = await startSim({
-    adminPort: null,
-    fund: { [signer.address]: 100_000 },
-    scheduler: fastScheduler(10),
-    tickMs: 500,
-    universe: { dexes: ['', 'xyz'], markets: u.markets.filter((m) => ['BTC', 'xyz:GOLD', 'xyz:TSLA'].includes(m.name)) },
-  });
-  t.after(() => sim.stop());
+  const sim = await startFastSim(t, signer.address, ['BTC', 'xyz:GOLD', 'xyz:TSLA']);
   // An HTTP relay that holds every /info answer for 400 ms.
   const target = new URL(sim.httpUrl);
   let slow = false;
