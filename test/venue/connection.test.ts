@@ -2,7 +2,7 @@
 // any inbound frame, a silent socket detected by the ping/pong deadline (the reference took ~67 s, L12).
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import fc from 'fast-check';
 import { WebSocketServer } from 'ws';
 import { backoffDelay, type CloseReason, DEFAULT_BACKOFF, VenueConnection } from '../../src/venue/connection.ts';
@@ -22,6 +22,16 @@ async function server(onConn: (ws: import('ws').WebSocket) => void) {
         wss.close(() => r());
       }),
   };
+}
+
+/** A server that accepts and then says nothing at all, like a half-open TCP connection; closed after the test. */
+async function silentServer(t: TestContext): Promise<{ url: string; connections: () => number }> {
+  let n = 0;
+  const srv = await server(() => {
+    n++;
+  });
+  t.after(() => srv.close());
+  return { url: srv.url, connections: () => n };
 }
 
 test('backoff: 250 ms → 5 s with jitter, unlimited by default', () => {
@@ -101,12 +111,7 @@ test('any inbound frame proves liveness: no pong needed while data flows', async
 });
 
 test('a silent socket is declared dead at the pong deadline and replaced', async (t) => {
-  let conns = 0;
-  // The server accepts and then says nothing at all, like a half-open TCP connection.
-  const srv = await server(() => {
-    conns++;
-  });
-  t.after(() => srv.close());
+  const srv = await silentServer(t);
   const closes: CloseReason[] = [];
   const c = new VenueConnection(
     { url: srv.url, pingIntervalMs: 20, pongTimeoutMs: 20, backoff: { initialMs: 5, maxMs: 5 } },
@@ -114,17 +119,13 @@ test('a silent socket is declared dead at the pong deadline and replaced', async
   );
   t.after(() => c.stop());
   c.start();
-  await until(() => conns >= 2 && c.isOpen, 'replacement socket');
+  await until(() => srv.connections() >= 2 && c.isOpen, 'replacement socket');
   assert.equal(closes[0], 'pongTimeout');
   assert.ok(c.stats.pongTimeouts >= 1);
 });
 
 test('stop() ends the session and never reconnects', async (t) => {
-  let conns = 0;
-  const srv = await server(() => {
-    conns++;
-  });
-  t.after(() => srv.close());
+  const srv = await silentServer(t);
   const closes: CloseReason[] = [];
   const c = new VenueConnection(
     { url: srv.url, backoff: { initialMs: 1, maxMs: 1 } },
@@ -136,7 +137,7 @@ test('stop() ends the session and never reconnects', async (t) => {
   assert.deepEqual(closes, ['stopped']);
   assert.equal(c.send('x'), false);
   await new Promise((r) => setTimeout(r, 30));
-  assert.equal(conns, 1);
+  assert.equal(srv.connections(), 1);
 });
 
 test('the pong deadline counts frames since the ping it belongs to, even when later pings go out before it', async (t) => {
