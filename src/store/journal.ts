@@ -71,6 +71,9 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE runs (
      run_id TEXT PRIMARY KEY, started_ms INTEGER NOT NULL, network TEXT NOT NULL, mode TEXT NOT NULL,
      simulated INTEGER NOT NULL, config_json TEXT NOT NULL);`,
+  // 4: a signal that re-announces an opportunity already signalled (same market, side and oracle update) names
+  // the first one; reports count opportunities, not announcements.
+  `ALTER TABLE signals ADD COLUMN duplicate_of TEXT;`,
 ];
 
 export class JournalError extends Error {
@@ -191,7 +194,7 @@ function sqlRow(e: Entry, r: (s: string) => string): SqlRow {
     case 'signal': {
       const x = e.row;
       return ['signal', x.signalId, x.tsMs, x.market, x.side, x.oraclePx, x.bidPx, x.askPx, x.edgeBps, x.netEdgeBps, x.decision,
-        x.rejectReason === undefined ? null : r(x.rejectReason), r(JSON.stringify(x.inputs)), r(JSON.stringify(x.verdicts))];
+        x.rejectReason === undefined ? null : r(x.rejectReason), r(JSON.stringify(x.inputs)), r(JSON.stringify(x.verdicts)), x.duplicateOf ?? null];
     }
     case 'followUp': {
       const x = e.row;
@@ -454,7 +457,7 @@ function runWriter(data: { path: string; retryMs: number; replies: MessagePort; 
   }
   // Prepared on first use: a statement that cannot be prepared (a schema problem) fails its rows like any write.
   const sql: Record<Entry['t'] | 'orderStatusUpdate', string> = {
-    signal: `INSERT INTO signals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+    signal: `INSERT INTO signals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
     followUp: `INSERT INTO follow_ups VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
     order: `INSERT INTO orders (cloid, market, side, kind, reduce_only, tif, px, sz, created_ms, signal_id, exit_reason, status, status_ms)
        VALUES (?,?,?,?,?,?,?,?,?,?,?,'created',?) ON CONFLICT DO NOTHING`,

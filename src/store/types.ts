@@ -37,6 +37,8 @@ export interface SignalRow {
   /** Every input the detector used (ages, EWMAs, sizes, thresholds …). */
   inputs: Record<string, number | string | boolean | null>;
   verdicts: GateVerdict[];
+  /** Set when this signal re-announces an opportunity already signalled (same market, side, oracle update). */
+  duplicateOf?: string;
 }
 
 export interface FollowUpRow {

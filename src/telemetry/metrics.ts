@@ -162,6 +162,14 @@ export class Metrics {
     this.gateVerdictsTotal.inc({ gate, verdict: pass ? 'pass' : 'block' });
     this.mark('gate_verdicts_total');
   }
+  /**
+   * Zero-valued series for the rejection reasons known at start (the entry gates), so the counter is written
+   * — and rate() works — before the first rejection; a run whose every signal was entered has none.
+   */
+  initRejectionReasons(source: 'gate' | 'venue', reasons: Iterable<string>): void {
+    for (const reason of reasons) this.rejectionsTotal.inc({ source, reason: reasonLabel(reason, this.redact), benign: 'false' }, 0);
+    this.mark('rejections_total');
+  }
   countRejection(source: 'gate' | 'venue', reason: string, benign = false): void {
     this.rejectionsTotal.inc({ source, reason: reasonLabel(reason, this.redact), benign: benign ? 'true' : 'false' });
     this.mark('rejections_total');

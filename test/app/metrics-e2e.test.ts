@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/app/config/load.ts';
 import { demoConfigToml } from '../../src/app/modes/demo.ts';
@@ -57,6 +58,19 @@ describe('/metrics after a short trading run', () => {
     assert.ok(transitions.some((l) => l.key === 'connection' && l.state === 'open'));
     assert.ok(transitions.some((l) => /^xyz:\w+\/health$/.test(l.key ?? '') && l.state === 'ready'), 'no market health transition logged');
     for (const l of transitions) assert.notEqual(l.previous, l.state, `repeated ${l.key} ${l.state}`);
+    // Duplicate signals (re-announcements of an entered dislocation) are tagged and get no follow-ups.
+    const db = new DatabaseSync(join(dir, 'journal.sqlite'), { readOnly: true });
+    try {
+      const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      const hasPosition = n("SELECT COUNT(*) AS n FROM signals WHERE reject_reason = 'HasPosition'");
+      const dupHasPosition = n("SELECT COUNT(*) AS n FROM signals WHERE reject_reason = 'HasPosition' AND duplicate_of IS NOT NULL");
+      assert.equal(dupHasPosition, hasPosition, 'a HasPosition re-signal not tagged as a duplicate');
+      assert.equal(n('SELECT COUNT(*) AS n FROM signals s JOIN follow_ups f ON f.signal_id = s.signal_id WHERE s.duplicate_of IS NOT NULL'), 0);
+      assert.equal(n('SELECT COUNT(*) AS n FROM signals d LEFT JOIN signals o ON o.signal_id = d.duplicate_of WHERE d.duplicate_of IS NOT NULL AND o.signal_id IS NULL'), 0);
+      t.diagnostic(`HasPosition duplicates: ${hasPosition}, all duplicates: ${n('SELECT COUNT(*) AS n FROM signals WHERE duplicate_of IS NOT NULL')}`);
+    } finally {
+      db.close();
+    }
     const reasons = [...text.matchAll(/^hip3_exit_trigger_to_flatten_seconds_count\{reason="([^"]+)"\}/gm)].map((m) => m[1]);
     assert.ok(reasons.length > 0 && !reasons.includes('exit'), `exit reasons: ${reasons.join(', ')}`);
   });

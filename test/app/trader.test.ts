@@ -8,6 +8,7 @@ import { demoConfigToml } from '../../src/app/modes/demo.ts';
 import { installShutdown } from '../../src/app/shutdown.ts';
 import { Activity, formatRunSummary } from '../../src/app/trader/activity.ts';
 import { corePostResult, exitReasonOfTag, exitReasonTag, signalDecision } from '../../src/app/trader/bot.ts';
+import { SignalDeduper } from '../../src/app/trader/duplicates.ts';
 import { followUpRow } from '../../src/app/trader/follow-ups.ts';
 import { quantile, SampleRing } from '../../src/app/trader/latency.ts';
 import { type ActionWire, VenueOrderSink } from '../../src/app/trader/order-sink.ts';
@@ -122,6 +123,32 @@ describe('run totals and summary', () => {
     assert.match(text, /PnL net fees\s+\$0\.40/);
     assert.match(text, /frame → decision\s+p50 2\.0 µs/);
     assert.deepEqual(a.pnlHistory.map((p) => Math.round(p.cumPnlUsd * 10) / 10), [0.8, 0.3, 0.4]);
+  });
+});
+
+describe('duplicate signals (one oracle jump = one opportunity)', () => {
+  it('a HasPosition re-signal of an entered dislocation names the entry; a new oracle update or side is news', () => {
+    const d = new SignalDeduper();
+    const at = (id: string, oracleSeq: number, entered: boolean, reason?: string, side = 'buy', market = 'xyz:GOLD') => d.classify({ market, side, oracleSeq, id, entered, reason });
+    assert.equal(at('s1', 7, true), undefined);
+    assert.equal(at('s2', 7, false, 'HasPosition'), 's1'); // ~46 ms later, same oracle update
+    assert.equal(at('s3', 8, false, 'HasPosition'), 's1'); // the next oracle update while the position is on
+    assert.equal(at('s4', 8, false, 'HasPosition', 'sell'), undefined);
+    assert.equal(at('s5', 7, false, 'SpreadShock', 'buy', 'xyz:SILVER'), undefined);
+    assert.equal(at('s6', 7, false, 'SpreadShock', 'buy', 'xyz:SILVER'), 's5');
+    assert.equal(at('s7', 7, true, undefined, 'buy', 'xyz:SILVER'), undefined, 'an entry is never a duplicate');
+    d.positionClosed('xyz:GOLD');
+    assert.equal(at('s8', 9, false, 'HasPosition'), undefined);
+  });
+  it('the summary counts distinct signals and reports duplicates apart (not in the gate counts)', () => {
+    const a = new Activity(0);
+    a.onSignal(signal({ decision: 'order', gates: [{ gate: 'HasPosition', pass: true }] as SignalRecord['gates'] }), 'entered');
+    for (let i = 0; i < 3; i++) a.onSignal(signal({ reason: 'HasPosition', gates: [{ gate: 'HasPosition', pass: false }] as SignalRecord['gates'] }), 'rejected', true);
+    const s = a.summary(1000, { openPositions: 0, hardStop: { latched: false, reason: '' }, latency: {} });
+    assert.equal(s.signals, 1);
+    assert.equal(s.duplicateSignals, 3);
+    assert.deepEqual(s.notEnteredBy, {});
+    assert.match(formatRunSummary(s), /signals\s+1 distinct \(entered 1\); 3 duplicate\(s\) of an opportunity already signalled/);
   });
 });
 

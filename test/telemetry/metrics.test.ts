@@ -57,6 +57,14 @@ describe('Metrics', () => {
     assert.match(text, /hip3_frame_errors_total\{channel="parse"\} 0\n/);
   });
 
+  it('rejection reasons known at start are written as zero-valued series', async () => {
+    const m = new Metrics();
+    m.initRejectionReasons('gate', ['HasPosition', 'SpreadShock']);
+    const text = await m.registry.metrics();
+    assert.match(text, /hip3_rejections_total\{source="gate",reason="HasPosition",benign="false"\} 0\n/);
+    assert.match(text, /hip3_rejections_total\{source="gate",reason="SpreadShock",benign="false"\} 0\n/);
+  });
+
   it('latencies are stored in seconds from nanoseconds', async () => {
     const m = new Metrics();
     m.observeDecisionToWire(40_000, 'entry');

@@ -13,6 +13,8 @@ export interface LatencyFigures {
 export interface RunSummary {
   durationMs: number;
   signals: number;
+  /** Re-announcements of an already signalled opportunity, counted apart. */
+  duplicateSignals: number;
   signalsByDecision: Record<string, number>;
   /** Why signals did not become entries: first failing gate → count. */
   notEnteredBy: Record<string, number>;
@@ -37,7 +39,10 @@ export interface RunSummary {
 
 export class Activity {
   readonly startedMs: number;
+  /** Distinct opportunities signalled. */
   signals = 0;
+  /** Re-announcements of an opportunity already signalled (not in `signals`, nor in the gate counts). */
+  duplicateSignals = 0;
   readonly signalsByDecision: Record<string, number> = {};
   readonly notEnteredBy: Record<string, number> = {};
   entriesSent = 0;
@@ -58,7 +63,12 @@ export class Activity {
     this.startedMs = startedMs;
   }
 
-  onSignal(r: SignalRecord, decision: string): void {
+  /** `duplicate`: a re-announcement of an opportunity already counted (see duplicates.ts), counted apart. */
+  onSignal(r: SignalRecord, decision: string, duplicate = false): void {
+    if (duplicate) {
+      this.duplicateSignals++;
+      return;
+    }
     this.signals++;
     this.signalsByDecision[decision] = (this.signalsByDecision[decision] ?? 0) + 1;
     if (decision === 'shutdown') return; // after the stop: not a gate verdict of the run
@@ -101,6 +111,7 @@ export class Activity {
     return {
       durationMs: nowMs - this.startedMs,
       signals: this.signals,
+      duplicateSignals: this.duplicateSignals,
       signalsByDecision: { ...this.signalsByDecision },
       notEnteredBy: { ...this.notEnteredBy },
       entriesSent: this.entriesSent,
@@ -144,7 +155,7 @@ export function formatRunSummary(s: RunSummary, mode: 'observe' | 'trade' = 'tra
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   lines.push(`── summary (${(s.durationMs / 1000).toFixed(0)} s) ──`);
-  lines.push(`signals        ${s.signals}${decisions ? ` (${decisions})` : ''}`);
+  lines.push(`signals        ${s.signals} distinct${decisions ? ` (${decisions})` : ''}; ${s.duplicateSignals} duplicate(s) of an opportunity already signalled`);
   const why = Object.entries(s.notEnteredBy)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)

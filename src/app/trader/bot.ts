@@ -47,6 +47,7 @@ import { VenueClient } from '../../venue/venue-client.ts';
 import { Activity, type RunSummary } from './activity.ts';
 import { followUpRow } from './follow-ups.ts';
 import { nowNs, SampleRing, TAG_ENTRY, TAG_EXIT, TAG_NONE } from './latency.ts';
+import { SignalDeduper } from './duplicates.ts';
 import { checkTradeAccount, type PreflightResult } from './preflight.ts';
 import { observeOnlySink, type PostTag, signedRequestText, VenueOrderSink } from './order-sink.ts';
 
@@ -205,6 +206,7 @@ export class Bot {
   private lastTradingReady = false;
   /** Readiness, market health, connection and hard-stop states logged once per change (incident #4: floods). */
   private readonly transitions: ReturnType<typeof createTransitionLogger>;
+  private readonly deduper = new SignalDeduper();
   private entriesStopped = false;
   private sessions = 0;
   private resolveStartup!: (r: StartupReconcileReport) => void;
@@ -566,8 +568,9 @@ export class Bot {
     // After the stop nothing can be entered: those signals are labelled 'shutdown' and kept out of the gate
     // counts (they would read as HardStop/readiness blocks of a run that had simply ended).
     const decision: SignalDecision = this.entriesStopped && r.decision !== 'order' ? 'shutdown' : signalDecision(this.mode, r);
+    const duplicateOf = this.deduper.classify({ market: r.coin, side: r.side, oracleSeq: r.oracleSeq, id, entered: decision === 'entered', reason: r.reason });
     if (r.cloid !== undefined) this.cloidSignal.set(r.cloid, id);
-    this.activity.onSignal(r, decision);
+    this.activity.onSignal(r, decision, duplicateOf !== undefined);
     this.journal?.recordSignal({
       signalId: id,
       tsMs: r.timeMs,
@@ -592,9 +595,10 @@ export class Bot {
         cloid: r.cloid ?? null,
       },
       verdicts: r.gates.map((g) => ({ gate: g.gate, pass: g.pass, value: g.value, limit: g.limit })),
+      duplicateOf,
     });
     this.metrics.countSignal(r.coin, r.side, decision);
-    if (decision !== 'shutdown') {
+    if (decision !== 'shutdown' && duplicateOf === undefined) {
       this.followUps.schedule({ signalId: id, tsMs: r.timeMs, market: r.coin, side: r.side });
       for (const g of r.gates) this.metrics.countGateVerdict(g.gate, g.pass);
       if (r.decision !== 'order') this.metrics.countRejection('gate', r.reason);
@@ -646,6 +650,7 @@ export class Bot {
 
   private recordRoundTrip(rt: RoundTrip): void {
     this.activity.onRoundTrip(rt);
+    this.deduper.positionClosed(rt.coin);
     const row: RoundTripRow = {
       id: `${this.runId}:${rt.coin}:${rt.entryTimeMs}`,
       market: rt.coin,
@@ -702,6 +707,7 @@ export class Bot {
     const cfg = this.cfg;
     this.metrics.setHardStop(false);
     this.metrics.setReady('trading', false);
+    this.metrics.initRejectionReasons('gate', ENTRY_GATES);
     this.journal?.recordRun({
       runId: this.runId,
       startedMs: this.activity.startedMs,
