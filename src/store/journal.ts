@@ -24,6 +24,7 @@ import type {
   ReadinessRow,
   RoundTripRow,
   RunRow,
+  SignalObservation,
   SignalRow,
 } from './types.ts';
 
@@ -647,6 +648,56 @@ export function signalSummary(db: DatabaseSync): { byDecision: Record<string, nu
     .all() as unknown as { reject_reason: string; n: number }[])
     byRejectReason[r.reject_reason] = r.n;
   return { byDecision, byRejectReason };
+}
+
+/**
+ * Distinct signals (duplicates and those seen after the stop left out) with their follow-ups, oldest first.
+ */
+export function readSignalObservations(db: DatabaseSync): SignalObservation[] {
+  const rows = db
+    .prepare(
+      `SELECT s.signal_id, s.ts_ms, s.market, s.side, s.oracle_px, s.bid_px, s.ask_px, s.edge_bps, s.net_edge_bps, s.decision,
+              f.offset_ms, f.edge_bps AS fu_edge_bps
+         FROM signals s LEFT JOIN follow_ups f ON f.signal_id = s.signal_id
+        WHERE s.duplicate_of IS NULL AND s.decision <> 'shutdown'
+        ORDER BY s.ts_ms, s.signal_id`,
+    )
+    .all() as unknown as {
+    signal_id: string;
+    ts_ms: number;
+    market: string;
+    side: string;
+    oracle_px: number;
+    bid_px: number;
+    ask_px: number;
+    edge_bps: number;
+    net_edge_bps: number;
+    decision: string;
+    offset_ms: number | null;
+    fu_edge_bps: number | null;
+  }[];
+  const out: SignalObservation[] = [];
+  let last: SignalObservation | undefined;
+  for (const r of rows) {
+    if (last?.signalId !== r.signal_id) {
+      last = {
+        signalId: r.signal_id,
+        tsMs: r.ts_ms,
+        market: r.market,
+        side: r.side === 'sell' ? 'sell' : 'buy',
+        oraclePx: r.oracle_px,
+        bidPx: r.bid_px,
+        askPx: r.ask_px,
+        edgeBps: r.edge_bps,
+        netEdgeBps: r.net_edge_bps,
+        decision: r.decision,
+        followUps: {},
+      };
+      out.push(last);
+    }
+    if (r.offset_ms !== null && r.fu_edge_bps !== null) last.followUps[r.offset_ms] = r.fu_edge_bps;
+  }
+  return out;
 }
 
 /** Every signal id (ids start with their run's id). */

@@ -2,7 +2,8 @@
 // (and all of them), a Go/No-Go verdict against configured thresholds, a text rendering for the terminal and
 // a self-contained HTML page with inline SVG charts. `evaluateVerdict` is pure so the app can run it live to
 // latch the hard stop.
-import { type RoundTripRow, type RunRow, realisedEdgeAfterFeesBps } from './types.ts';
+import { sideEdgeBps } from './follow-ups.ts';
+import { type RoundTripRow, type RunRow, realisedEdgeAfterFeesBps, type SignalObservation } from './types.ts';
 
 export interface ReportThresholds {
   /** Below this many round trips the verdict is "insufficient data", never Go. */
@@ -160,6 +161,124 @@ export interface Report {
   markets: MarketSection[];
   thresholds: ReportThresholds;
   roundTrips: RoundTripRow[];
+  /** Signal statistics: what observe mode is for; reported when there are no round trips. */
+  signals?: SignalStats;
+}
+
+// ---- signal statistics (observe mode: no round trips, but every opportunity and what its edge did next) ----
+
+export interface Distribution {
+  n: number;
+  mean: number;
+  median: number;
+  p10: number;
+  p90: number;
+}
+
+export interface DecayPoint {
+  offsetMs: number;
+  /** Signals with a follow-up at this offset. */
+  n: number;
+  meanBps: number;
+  medianBps: number;
+  /** Share of them whose edge (raw, the signal's side) was still > 0. */
+  positiveShare: number;
+}
+
+export interface SignalStats {
+  /** Distinct signals (duplicates excluded). */
+  count: number;
+  byDecision: Record<string, number>;
+  byMarket: { market: string; count: number; edge: Distribution }[];
+  /** The detector's edge at the signal (its mode: raw or relative to basis). */
+  edge: Distribution;
+  /** The raw edge at the signal (oracle vs the touch), comparable with the follow-ups. */
+  rawEdgeAtSignal: Distribution;
+  /** The raw edge at each follow-up offset: how fast the opportunity closed. */
+  decay: DecayPoint[];
+}
+
+function quantileOf(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function distribution(values: readonly number[]): Distribution {
+  const xs = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const mean = xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { n: xs.length, mean, median: quantileOf(xs, 0.5), p10: quantileOf(xs, 0.1), p90: quantileOf(xs, 0.9) };
+}
+
+export function computeSignalStats(obs: readonly SignalObservation[]): SignalStats {
+  const byDecision: Record<string, number> = {};
+  const perMarket = new Map<string, number[]>();
+  const offsets = new Map<number, number[]>();
+  for (const o of obs) {
+    byDecision[o.decision] = (byDecision[o.decision] ?? 0) + 1;
+    let list = perMarket.get(o.market);
+    if (list === undefined) perMarket.set(o.market, (list = []));
+    list.push(o.edgeBps);
+    for (const [off, edge] of Object.entries(o.followUps)) {
+      let l = offsets.get(Number(off));
+      if (l === undefined) offsets.set(Number(off), (l = []));
+      l.push(edge);
+    }
+  }
+  return {
+    count: obs.length,
+    byDecision,
+    byMarket: [...perMarket]
+      .map(([market, edges]) => ({ market, count: edges.length, edge: distribution(edges) }))
+      .sort((a, b) => b.count - a.count || a.market.localeCompare(b.market)),
+    edge: distribution(obs.map((o) => o.edgeBps)),
+    rawEdgeAtSignal: distribution(obs.map((o) => sideEdgeBps(o.side, o.oraclePx, o.bidPx, o.askPx))),
+    decay: [...offsets]
+      .sort((a, b) => a[0] - b[0])
+      .map(([offsetMs, edges]) => {
+        const d = distribution(edges);
+        return { offsetMs, n: d.n, meanBps: d.mean, medianBps: d.median, positiveShare: d.n === 0 ? Number.NaN : edges.filter((e) => e > 0).length / d.n };
+      }),
+  };
+}
+
+const distText = (d: Distribution) =>
+  d.n === 0 ? 'n/a' : `mean ${bps(d.mean)}, median ${bps(d.median)}, p10 ${bps(d.p10)}, p90 ${bps(d.p90)}`;
+
+/** The signal statistics as terminal text. */
+export function formatSignalStatsText(s: SignalStats): string {
+  const out: string[] = [];
+  const decisions = Object.entries(s.byDecision)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  out.push(`Signals: ${s.count} distinct${decisions ? ` (${decisions})` : ''}`);
+  out.push(`  edge at the signal (detector): ${distText(s.edge)}`);
+  out.push(`  raw edge at the signal (oracle vs touch): ${distText(s.rawEdgeAtSignal)}`);
+  out.push('  follow-ups — the raw edge after the signal:');
+  if (s.decay.length === 0) out.push('    none recorded');
+  for (const d of s.decay)
+    out.push(`    T+${(d.offsetMs / 1000).toFixed(d.offsetMs % 1000 === 0 ? 0 : 1)} s  n=${String(d.n).padEnd(5)} mean ${bps(d.meanBps)}  median ${bps(d.medianBps)}  still positive ${Number.isNaN(d.positiveShare) ? 'n/a' : pct(d.positiveShare)}`);
+  out.push('  per market:');
+  for (const m of s.byMarket) out.push(`    ${m.market.padEnd(16)} ${String(m.count).padStart(5)} signal(s)  edge mean ${bps(m.edge.mean)} median ${bps(m.edge.median)}`);
+  return out.join('\n');
+}
+
+function signalStatsHtml(s: SignalStats): string {
+  const f = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
+  const distRow = (label: string, d: Distribution) => `<tr><td>${esc(label)}</td><td>${d.n}</td><td>${f(d.mean)}</td><td>${f(d.median)}</td><td>${f(d.p10)}</td><td>${f(d.p90)}</td></tr>`;
+  const decay = s.decay
+    .map((d) => `<tr><td>T+${d.offsetMs / 1000} s</td><td>${d.n}</td><td>${f(d.meanBps)}</td><td>${f(d.medianBps)}</td><td>${Number.isNaN(d.positiveShare) ? 'n/a' : pct(d.positiveShare)}</td></tr>`)
+    .join('');
+  const markets = s.byMarket.map((m) => distRow(m.market, m.edge)).join('');
+  return `<h2 id="signal-stats">Signals: ${s.count} distinct</h2>
+<p class="note">No round trips: these are the opportunities the detector saw and what their edge did next (observe mode's purpose). Raw edge = the signal side's oracle-to-touch distance; a real stale-quote edge closes within seconds, a permanent basis does not.</p>
+<table><tr><th>edge (bps)</th><th>n</th><th>mean</th><th>median</th><th>p10</th><th>p90</th></tr>${distRow('at the signal (detector)', s.edge)}${distRow('raw, at the signal', s.rawEdgeAtSignal)}</table>
+<h3>Follow-ups: raw edge after the signal</h3>
+<table id="signal-decay"><tr><th>when</th><th>n</th><th>mean (bps)</th><th>median (bps)</th><th>still positive</th></tr>${decay || '<tr><td colspan="5">none recorded</td></tr>'}</table>
+<h3>Per market (detector edge, bps)</h3>
+<table><tr><th>market</th><th>signals</th><th>mean</th><th>median</th><th>p10</th><th>p90</th></tr>${markets}</table>`;
 }
 
 export const CHECKPOINTS = [10, 50, 100] as const;
@@ -288,6 +407,7 @@ export function formatReportText(report: Report): string {
     for (const c of sec.checkpoints) out.push(statsLine(c));
     out.push(`  verdict: ${sec.verdict.summary}`, '');
   }
+  if (report.signals !== undefined) out.push(formatSignalStatsText(report.signals), '');
   out.push(`VERDICT (overall): ${report.overall.verdict.summary}`);
   return out.join('\n');
 }
@@ -439,6 +559,7 @@ circle.win{fill:#1e8e3e;fill-opacity:.7}circle.loss{fill:#d93025;fill-opacity:.7
 <p class="note">${report.roundTrips.length} round trips · generated ${esc(new Date(report.generatedMs).toISOString())}</p>
 ${runs}
 ${verdictBlock(report.overall.verdict, true)}
+${report.signals !== undefined ? signalStatsHtml(report.signals) : ''}
 <h2>Cumulative PnL</h2>
 ${pnlChartSvg(report.roundTrips)}
 <h2>Edge at entry vs outcome</h2>

@@ -155,3 +155,20 @@ export interface RunRow {
   /** The effective configuration, JSON (it never holds a key). */
   configJson: string;
 }
+
+/** A distinct signal with what its edge did next (follow-ups by offset), for the report's signal statistics. */
+export interface SignalObservation {
+  signalId: string;
+  tsMs: number;
+  market: string;
+  side: Side;
+  oraclePx: number;
+  bidPx: number;
+  askPx: number;
+  /** The detector's edge (raw or relative to basis, per its mode), bps. */
+  edgeBps: number;
+  netEdgeBps: number;
+  decision: string;
+  /** offset ms → the signal side's raw edge then, bps. */
+  followUps: Record<number, number>;
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Journal } from '../../src/store/journal.ts';
-import { sampleRoundTrip } from './samples.ts';
+import { sampleRoundTrip, sampleSignal } from './samples.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hip3-report-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,5 +93,40 @@ describe('hip3 report: which runs', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^live1\s+1970-01-01 00:00:01\s+testnet\s+testnet\s+trade\s+5\s+0$/m);
     assert.match(r.stdout, /^sim2\s+\S+ \S+\s+hlsim\s+http:\/\/127\.0\.0\.1:2\s+trade\s+2\s+0$/m);
+  });
+});
+
+describe('hip3 report on an observe-mode journal (no round trips)', () => {
+  const journal = join(dir, 'observe', 'journal.sqlite');
+  const j = new Journal({ path: journal });
+  j.recordRun({ runId: 'obs1', startedMs: 1_000, network: 'http://127.0.0.1:3', mode: 'observe', simulated: true, configJson: '{}' });
+  // Four buy signals on GOLD: oracle 100, ask 99.8 → raw edge 20 bps at the signal. Their follow-ups decay:
+  // T+1 s 10, 20, 30, 40 bps; T+3 s 4, 2, -2, -4; T+5 s all -5. A fifth row is a duplicate of the first.
+  const edges1 = [10, 20, 30, 40];
+  const edges3 = [4, 2, -2, -4];
+  for (let i = 0; i < 4; i++) {
+    const id = `obs1-${i + 1}`;
+    j.recordSignal(sampleSignal(i, { signalId: id, market: 'xyz:GOLD', side: 'buy', oraclePx: 100, bidPx: 99.6, askPx: 99.8, edgeBps: 12 + i, decision: 'observed', rejectReason: 'ReadyTrading' }));
+    for (const [off, e] of [[1000, edges1[i]], [3000, edges3[i]], [5000, -5]] as const)
+      j.recordFollowUp({ signalId: id, offsetMs: off, capturedMs: 2_000 + off, oraclePx: 100, bidPx: 99.6, askPx: 99.8, edgeBps: e });
+  }
+  j.recordSignal(sampleSignal(9, { signalId: 'obs1-5', market: 'xyz:GOLD', side: 'buy', edgeBps: 500, decision: 'observed', duplicateOf: 'obs1-1' }));
+  j.close();
+
+  it('reports signal statistics: per market, edge distribution, follow-up decay (mean, median, share positive)', () => {
+    const out = join(dir, 'observe-out');
+    const r = hip3('report', '--journal', journal, '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Signals: 4 distinct \(observed 4\)/);
+    assert.match(r.stdout, /edge at the signal \(detector\): mean 13\.50 bps, median 13\.50 bps/);
+    assert.match(r.stdout, /raw edge at the signal \(oracle vs touch\): mean 20\.00 bps/);
+    assert.match(r.stdout, /T\+1 s\s+n=4\s+mean 25\.00 bps\s+median 25\.00 bps\s+still positive 100\.0%/);
+    assert.match(r.stdout, /T\+3 s\s+n=4\s+mean 0\.00 bps\s+median 0\.00 bps\s+still positive 50\.0%/);
+    assert.match(r.stdout, /T\+5 s\s+n=4\s+mean -5\.00 bps\s+median -5\.00 bps\s+still positive 0\.0%/);
+    assert.match(r.stdout, /xyz:GOLD\s+4 signal\(s\)/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.match(html, /<h2 id="signal-stats">Signals: 4 distinct<\/h2>/);
+    assert.match(html, /<td>T\+3 s<\/td><td>4<\/td><td>0\.00<\/td><td>0\.00<\/td><td>50\.0%<\/td>/);
+    assert.deepEqual(readdirSync(join(dir, 'observe')), ['journal.sqlite']);
   });
 });

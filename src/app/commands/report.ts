@@ -38,8 +38,8 @@ export function reportThresholdsOf(cfg: AppConfig) {
 /** Runs the report; throws ConfigError (exit 2) or JournalError (exit 1). */
 export async function runReport(options: ReportCommandOptions): Promise<ReportCommandResult> {
   const { loadConfig, defaultConfig, resolveConfigPath } = await import('../config/load.ts');
-  const { readRoundTrips, readRuns } = await import('../../store/journal.ts');
-  const { buildReport, formatReportText, renderReportHtml, rowsOfRuns, selectRuns } = await import('../../store/report.ts');
+  const { readRoundTrips, readRuns, readSignalObservations } = await import('../../store/journal.ts');
+  const { buildReport, computeSignalStats, formatReportText, renderReportHtml, rowsOfRuns, selectRuns } = await import('../../store/report.ts');
   const configPath = resolveConfigPath(options.config);
   const cfg = configPath ? loadConfig(configPath, { profile: options.profile }) : defaultConfig();
   const report = await withJournal(options.journal, (db) => {
@@ -48,7 +48,13 @@ export async function runReport(options: ReportCommandOptions): Promise<ReportCo
     const all = readRoundTrips(db);
     // A journal without run rows (written before runs were recorded) is reported whole.
     const roundTrips = allRuns.length === 0 ? all : rowsOfRuns(all, runs, ':');
-    return buildReport(roundTrips, reportThresholdsOf(cfg), runs);
+    const report = buildReport(roundTrips, reportThresholdsOf(cfg), runs);
+    // No round trips (observe mode): the signals and their follow-ups are the evaluation.
+    if (roundTrips.length === 0) {
+      const obs = readSignalObservations(db);
+      report.signals = computeSignalStats(allRuns.length === 0 ? obs : rowsOfRuns(obs, runs, '-'));
+    }
+    return report;
   });
   const outDir = resolve(options.out ?? dirname(resolve(options.journal)));
   mkdirSync(outDir, { recursive: true });
