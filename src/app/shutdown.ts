@@ -67,3 +67,25 @@ export function installShutdown(hooks: ShutdownHooks): ShutdownController {
     },
   };
 }
+
+/**
+ * Runs until the graceful stop has completed and resolves with its exit code: `--duration` seconds (0 = no
+ * limit) trigger the stop too. Keeps the process alive meanwhile (the timers and sockets are unref'd or owned
+ * by the stop) and removes the signal handlers at the end.
+ */
+export async function untilStopped(ctl: ShutdownController, durationS: number): Promise<number> {
+  if (durationS > 0) setTimeout(() => void ctl.trigger(`--duration ${durationS}`), durationS * 1000).unref();
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    return await new Promise<number>((resolveCode) => {
+      const wait = () => {
+        if (ctl.stopping) ctl.trigger('stop').then(resolveCode);
+        else setTimeout(wait, 100).unref();
+      };
+      wait();
+    });
+  } finally {
+    clearInterval(keepAlive);
+    ctl.dispose();
+  }
+}

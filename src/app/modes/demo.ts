@@ -12,7 +12,7 @@ import { parseConfig } from '../config/load.ts';
 import type { AppConfig } from '../config/schema.ts';
 import { approveAgentAction, generatePrivateKey, privateKeyToAddress, signUserSignedAction } from '../../protocol/index.ts';
 import { formatRunSummary } from '../trader/activity.ts';
-import { installShutdown } from '../shutdown.ts';
+import { installShutdown, untilStopped } from '../shutdown.ts';
 import { type Session, startSession } from './session.ts';
 
 export interface DemoOptions {
@@ -391,26 +391,9 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WriteStream = process.
     out.write(`\nhlsim (process ${sim.pid}) exited unexpectedly (code ${code}, signal ${signal}): stopping the bot\n`);
     void ctl.trigger('hlsim exited');
   });
-  if (o.duration > 0) {
-    const t = setTimeout(() => void ctl.trigger(`--duration ${o.duration}`), o.duration * 1000);
-    t.unref();
-  }
-  // Keeps the process alive until the stop completes (the timers and sockets are unref'd or owned by it).
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  try {
-    s.ready.then(
-      () => out.write('trading READY (subscriptions acked, fills snapshot, reconciliation done)\n'),
-      () => {},
-    );
-    return await new Promise<number>((resolveCode) => {
-      const wait = () => {
-        if (ctl.stopping) ctl.trigger('stop').then(resolveCode);
-        else setTimeout(wait, 100).unref();
-      };
-      wait();
-    });
-  } finally {
-    clearInterval(keepAlive);
-    ctl.dispose();
-  }
+  s.ready.then(
+    () => out.write('trading READY (subscriptions acked, fills snapshot, reconciliation done)\n'),
+    () => {},
+  );
+  return untilStopped(ctl, o.duration);
 }

@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/schema.ts';
 import { loadAgentKey, SecretError } from '../config/secrets.ts';
 import { formatRunSummary } from '../trader/activity.ts';
 import type { NetworkTarget, ShutdownResult } from '../trader/bot.ts';
-import { installShutdown } from '../shutdown.ts';
+import { installShutdown, untilStopped } from '../shutdown.ts';
 import { assertReachable } from './runbook.ts';
 import { discoverMarkets, formatMarketTable, startSession } from './session.ts';
 
@@ -115,18 +115,5 @@ export async function runBot(o: RunOptions, out: NodeJS.WriteStream = process.st
       return shutdownExitCode(cfg, shutdown);
     },
   });
-  if (o.duration > 0) setTimeout(() => void ctl.trigger(`--duration ${o.duration}`), o.duration * 1000).unref();
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  try {
-    return await new Promise<number>((resolveCode) => {
-      const wait = () => {
-        if (ctl.stopping) ctl.trigger('stop').then(resolveCode);
-        else setTimeout(wait, 100).unref();
-      };
-      wait();
-    });
-  } finally {
-    clearInterval(keepAlive);
-    ctl.dispose();
-  }
+  return untilStopped(ctl, o.duration);
 }
