@@ -3,6 +3,7 @@
 // Redaction: every sink that writes text (logs, journal, dashboard payloads, metrics labels) takes a
 // `redact` function built here, so a key that slipped into an error message is still never written.
 import { readFileSync, statSync } from 'node:fs';
+import { ConfigError } from './load.ts';
 
 export class SecretError extends Error {
   constructor(message: string) {
@@ -48,6 +49,22 @@ export function loadAgentKey(options: { env?: NodeJS.ProcessEnv; keyFile?: strin
     );
   }
   return { privateKey: normaliseKey(readFileSync(options.keyFile, 'utf8'), `agent key file ${options.keyFile}`), source: 'file' };
+}
+
+/**
+ * The agent key a command needs (loadAgentKey with the configured key file), as a ConfigError naming
+ * account.agent_key_file when it is unreadable or, with `missing` as the message, absent.
+ */
+export function requireAgentKey(keyFile: string, missing: string): `0x${string}` {
+  let key: AgentKey | undefined;
+  try {
+    key = loadAgentKey({ keyFile: keyFile || undefined });
+  } catch (err) {
+    if (err instanceof SecretError) throw new ConfigError('account.agent_key_file', err.message);
+    throw err;
+  }
+  if (key === undefined) throw new ConfigError('account.agent_key_file', missing);
+  return key.privateKey;
 }
 
 export const REDACTED = '[REDACTED]';

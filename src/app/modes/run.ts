@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig, resolveConfigPath, resolveNetwork } from '../config/load.ts';
 import { describeConfig } from '../config/describe.ts';
 import type { AppConfig } from '../config/schema.ts';
-import { loadAgentKey, SecretError } from '../config/secrets.ts';
+import { requireAgentKey } from '../config/secrets.ts';
 import { formatRunSummary } from '../trader/activity.ts';
 import type { NetworkTarget, ShutdownResult } from '../trader/bot.ts';
 import { installShutdown, untilStopped } from '../shutdown.ts';
@@ -41,15 +41,7 @@ export function loadRunConfig(o: { config?: string; profile?: string }): { cfg: 
   if (path === undefined) throw new ConfigError('--config', 'a configuration file is required (--config FILE or HIP3_CONFIG); see config/example.toml');
   const cfg = loadConfig(path, { profile: o.profile });
   if (cfg.mode !== 'trade') return { cfg };
-  let key: ReturnType<typeof loadAgentKey>;
-  try {
-    key = loadAgentKey({ keyFile: cfg.account.agent_key_file || undefined });
-  } catch (err) {
-    if (err instanceof SecretError) throw new ConfigError('account.agent_key_file', err.message);
-    throw err;
-  }
-  if (key === undefined) throw new ConfigError('account.agent_key_file', 'trade mode needs the agent key: set HIP3_AGENT_KEY or account.agent_key_file (mode 0600)');
-  return { cfg, agentKey: key.privateKey };
+  return { cfg, agentKey: requireAgentKey(cfg.account.agent_key_file, 'trade mode needs the agent key: set HIP3_AGENT_KEY or account.agent_key_file (mode 0600)') };
 }
 
 /** What startup reconciliation does with open orders the bot does not know (executor.cancel_orphan_orders). */

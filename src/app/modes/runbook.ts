@@ -4,7 +4,7 @@
 // runbook command per agent key at a time, as the venue's nonce window allows).
 import { ConfigError, defaultConfig, loadConfig, resolveConfigPath, resolveNetwork } from '../config/load.ts';
 import type { AppConfig } from '../config/schema.ts';
-import { loadAgentKey, SecretError } from '../config/secrets.ts';
+import { requireAgentKey } from '../config/secrets.ts';
 import type { CancelResponseStatus, ClearinghouseState, ExchangeResponse, FrontendOpenOrder, L2Book, OrderResponseStatus, PerpDexs } from '../../protocol/index.ts';
 import { cancelAction, createL1Signer, formatPrice, formatSize, orderAction, orderWire, parsePerpDexs } from '../../protocol/index.ts';
 import { NonceSource } from '../../protocol/nonce.ts';
@@ -111,15 +111,8 @@ export function loadCredentials(cfg: AppConfig, masterOverride?: string): Creden
   const master = masterOverride ?? cfg.account.master_address;
   if (!master) throw new ConfigError('account.master_address', 'the master address is required (--master or account.master_address)');
   if (!ADDRESS.test(master)) throw new ConfigError(masterOverride !== undefined ? '--master' : 'account.master_address', 'expected a 0x-prefixed 20-byte address');
-  let key: ReturnType<typeof loadAgentKey>;
-  try {
-    key = loadAgentKey({ keyFile: cfg.account.agent_key_file || undefined });
-  } catch (err) {
-    if (err instanceof SecretError) throw new ConfigError('account.agent_key_file', err.message);
-    throw err;
-  }
-  if (key === undefined) throw new ConfigError('account.agent_key_file', 'the agent key is required: set HIP3_AGENT_KEY or account.agent_key_file (mode 0600)');
-  return { master: master.toLowerCase(), agentKey: key.privateKey };
+  const agentKey = requireAgentKey(cfg.account.agent_key_file, 'the agent key is required: set HIP3_AGENT_KEY or account.agent_key_file (mode 0600)');
+  return { master: master.toLowerCase(), agentKey };
 }
 
 class ExchangeClient {
