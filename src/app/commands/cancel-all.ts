@@ -1,16 +1,7 @@
 // `hip3 cancel-all`: the runbook's first step — cancel every open order of the master account (agent key from
 // HIP3_AGENT_KEY or account.agent_key_file). Exit 0 when nothing is left open, 1 otherwise, 2 on bad input.
 import { type Command, Option } from 'commander';
-
-export interface RunbookCliOptions {
-  config?: string;
-  profile?: string;
-  network?: string;
-  url?: string;
-  master?: string;
-  signingChain?: 'mainnet' | 'testnet';
-  dex?: string[];
-}
+import type { TargetOptions } from '../modes/runbook.ts';
 
 export function runbookOptions(cmd: Command): Command {
   return cmd
@@ -28,7 +19,7 @@ export function runbookOptions(cmd: Command): Command {
 
 export function registerCancelAllCommand(program: Command): void {
   runbookOptions(program.command('cancel-all').description('cancel every open order of the master account (emergency runbook)')).action(
-    async (o: RunbookCliOptions) => {
+    async (o: TargetOptions) => {
       const { resolveTarget, loadCredentials, cancelAll } = await import('../modes/runbook.ts');
       const { ConfigError } = await import('../config/load.ts');
       let code = 0;

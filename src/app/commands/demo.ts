@@ -1,5 +1,6 @@
 // `hip3 demo` (what `npm start` runs): hlsim + the bot trading against it + the dashboard. See modes/demo.ts.
 import type { Command } from 'commander';
+import type { DemoOptions } from '../modes/demo.ts';
 
 function positiveInt(name: string, min: number) {
   return (value: string): number => {
@@ -7,16 +8,6 @@ function positiveInt(name: string, min: number) {
     if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} expects an integer ≥ ${min}, got '${value}'`);
     return n;
   };
-}
-
-interface DemoCliOptions {
-  scenario: string;
-  seed: number;
-  duration: number;
-  dataDir?: string;
-  dashboardPort: number;
-  dashboard: boolean;
-  fund: number;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -30,7 +21,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--dashboard-port <port>', 'dashboard port on 127.0.0.1 (0 = any free port)', positiveInt('--dashboard-port', 0), 0)
     .option('--no-dashboard', 'do not start the dashboard')
     .option('--fund <usdc>', 'USDC deposited for the throwaway master account in hlsim', positiveInt('--fund', 100), 10_000)
-    .action(async (o: DemoCliOptions) => {
+    .action(async (o: DemoOptions) => {
       const { runDemo } = await import('../modes/demo.ts');
       const { ConfigError } = await import('../config/load.ts');
       let code: number;

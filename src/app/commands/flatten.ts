@@ -1,9 +1,10 @@
 // `hip3 flatten`: the runbook's second step — close every position of the master account with reduce-only
 // IOC orders, widening the price allowance on each retry. Exit 0 when flat, 1 otherwise, 2 on bad input.
 import type { Command } from 'commander';
-import { type RunbookCliOptions, runbookOptions } from './cancel-all.ts';
+import type { TargetOptions } from '../modes/runbook.ts';
+import { runbookOptions } from './cancel-all.ts';
 
-interface FlattenCliOptions extends RunbookCliOptions {
+interface FlattenCliOptions extends TargetOptions {
   slippageBps: number;
   attempts: number;
 }
