@@ -380,14 +380,11 @@ export class SimExchange {
    * venue's response body: {status:'ok', response:{type:'default'}} or {status:'err', response}.
    */
   internalUpdateLeverage(address: string, coin: string, isCross: boolean, leverage: number): unknown {
-    this.begin();
-    try {
+    return this.atomically(() => {
       const m = this.byCoin.get(coin);
       if (m === undefined) return { status: 'err', response: `Unknown coin ${coin}` };
       return this.updateLeverage(this.account(address.toLowerCase()), m.assetId, isCross, leverage).body;
-    } finally {
-      this.flush();
-    }
+    });
   }
 
   /** Cancels one open order of `address` by oid; false when it is not open (filled, cancelled, unknown). */
@@ -542,12 +539,7 @@ export class SimExchange {
 
   /** One signed action, body exactly as posted to /exchange (or in a WS `post` action payload). */
   handleExchange(body: unknown): SimHttpResult {
-    this.begin();
-    try {
-      return this.exchangeRequest(body);
-    } finally {
-      this.flush();
-    }
+    return this.atomically(() => this.exchangeRequest(body));
   }
 
   private exchangeRequest(body: unknown): SimHttpResult {
@@ -775,12 +767,7 @@ export class SimExchange {
 
   /** One info request, body exactly as posted to /info (or in a WS `post` info payload). */
   handleInfo(body: unknown): SimHttpResult {
-    this.begin();
-    try {
-      return this.infoRequest(body);
-    } finally {
-      this.flush();
-    }
+    return this.atomically(() => this.infoRequest(body));
   }
 
   private infoRequest(body: unknown): SimHttpResult {
@@ -1057,25 +1044,7 @@ export class SimExchange {
       return this.reject(acct, m, isBuy, pxStr, szLots, sz, reduceOnly, cloid, 'iocCancelRejected', err.iocCancel(asset));
     }
 
-    const order: SimOrder = {
-      oid: this.nextOid++,
-      user: acct.address,
-      isBuy,
-      px,
-      sz,
-      origSz: szLots,
-      timestamp: this.time,
-      cloid,
-      reduceOnly,
-      tif,
-      live: true,
-      level: null,
-      market: m,
-      status: 'open',
-      statusTimestamp: this.time,
-      reservedMargin: 0,
-    };
-    this.orders.set(order.oid, order);
+    const order = this.newOrder(acct, m, isBuy, px, sz, szLots, cloid, reduceOnly, tif, 'open');
     if (cloid !== undefined) acct.byCloid.set(cloid, order);
 
     let filledLots = 0;
@@ -1149,6 +1118,30 @@ export class SimExchange {
     return out;
   }
 
+  /** Registers a new order with the next oid, timestamped now: live (on its way to the book) only when 'open'. */
+  private newOrder(acct: Account, m: Market, isBuy: boolean, px: number, sz: number, origSz: number, cloid: string | undefined, reduceOnly: boolean, tif: SimTif, status: string): SimOrder {
+    const order: SimOrder = {
+      oid: this.nextOid++,
+      user: acct.address,
+      isBuy,
+      px,
+      sz,
+      origSz,
+      timestamp: this.time,
+      cloid,
+      reduceOnly,
+      tif,
+      live: status === 'open',
+      level: null,
+      market: m,
+      status,
+      statusTimestamp: this.time,
+      reservedMargin: 0,
+    };
+    this.orders.set(order.oid, order);
+    return order;
+  }
+
   /** A validation rejection that the venue reports both in the response and as an orderUpdates status. */
   private reject(
     acct: Account,
@@ -1163,25 +1156,7 @@ export class SimExchange {
     message: string,
   ): OrderOutcome {
     const px = parseScaled(pxStr, m.pxDecimals) ?? 0;
-    const order: SimOrder = {
-      oid: this.nextOid++,
-      user: acct.address,
-      isBuy,
-      px,
-      sz,
-      origSz,
-      timestamp: this.time,
-      cloid,
-      reduceOnly,
-      tif: 'Gtc',
-      live: false,
-      level: null,
-      market: m,
-      status,
-      statusTimestamp: this.time,
-      reservedMargin: 0,
-    };
-    this.orders.set(order.oid, order);
+    const order = this.newOrder(acct, m, isBuy, px, sz, origSz, cloid, reduceOnly, 'Gtc', status);
     this.finished.push(order.oid);
     if (cloid !== undefined && acct.byCloid.get(cloid)?.live !== true) acct.byCloid.set(cloid, order);
     this.pushUpdate(acct.address, order);
@@ -1525,6 +1500,16 @@ export class SimExchange {
         this.setSchedule(acct, undefined);
         for (const o of [...acct.openOrders.values()]) this.cancelOrder(acct, o, 'scheduledCancel');
       }
+    }
+  }
+
+  /** One entry point's work between begin and flush, flushed even when it throws. */
+  private atomically<T>(work: () => T): T {
+    this.begin();
+    try {
+      return work();
+    } finally {
+      this.flush();
     }
   }
 
