@@ -34,7 +34,7 @@ import type {
   WsUserFills,
 } from '../protocol/wire.ts';
 import { systemClock, silentLogger, type TimerHandle, type VenueClock, type VenueLogger } from './clock.ts';
-import { type BackoffConfig, type CloseReason, VenueConnection } from './connection.ts';
+import { type CloseReason, type ConnectionOptions, VenueConnection } from './connection.ts';
 import {
   type ExchangeTransport,
   httpExchangeTransport,
@@ -50,7 +50,9 @@ import { type MarketSlot, Readiness, type ReadinessCause, type ReadinessConfig, 
 import { type ReconcileSnapshot, Reconciler, type ReconcilerOptions } from './reconcile.ts';
 import { desiredSubscriptions, type SubscriptionEntry, type SubscriptionError, SubscriptionManager } from './subscriptions.ts';
 
-export interface VenueClientOptions {
+/** The connection's own options (clock, random, logger, backoff, ping and connect timing) plus the client's. */
+export interface VenueClientOptions
+  extends Pick<ConnectionOptions, 'clock' | 'random' | 'logger' | 'backoff' | 'pingIntervalMs' | 'pongTimeoutMs' | 'connectTimeoutMs'> {
   wsUrl: string;
   /** Base URL for POST /info over HTTP; without it info goes over WS post. */
   httpUrl?: string;
@@ -62,13 +64,6 @@ export interface VenueClientOptions {
   trades?: boolean;
   /** Dexes reconciliation queries (default: the dexes of `markets`). */
   dexes?: () => readonly string[];
-  clock?: VenueClock;
-  random?: () => number;
-  logger?: VenueLogger;
-  backoff?: Partial<BackoffConfig>;
-  pingIntervalMs?: number;
-  pongTimeoutMs?: number;
-  connectTimeoutMs?: number;
   readiness?: Partial<ReadinessConfig>;
   /**
    * The venue may send bbo only on change, so a quiet market could never become ready. A market whose bbo
