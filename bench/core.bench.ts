@@ -21,8 +21,8 @@ import {
   PARSE_OK,
   parseActiveAssetCtxInto,
   parseBboInto,
-  type UserFill,
 } from '../src/protocol/index.ts';
+import { fill } from '../test/core/helpers.ts';
 import { type BenchRecorder, nowUs } from './harness.ts';
 
 const N_MARKETS = 40;
@@ -184,31 +184,13 @@ function benchExit(r: BenchRecorder, samples: number, warmup: number): void {
     regressed.push(bboText(m.coin, T0, px5(px * 0.9999), 100, px5(px * 1.0003), 100));
   }
   const lat: number[] = [];
-  let tid = 1;
   let sent = 0;
-  const fill = (coin: string, side: 'B' | 'A', px: number, sz: string, cloid?: string, oid = 1): UserFill => ({
-    coin,
-    px: String(px),
-    sz,
-    side,
-    time: p.t,
-    startPosition: '0',
-    dir: '',
-    closedPnl: '0',
-    hash: '0x0',
-    oid,
-    crossed: true,
-    fee: '0.001',
-    tid: tid++,
-    feeToken: 'USDC',
-    cloid,
-  });
   for (let k = 0; k < warmup + samples; k++) {
     const i = k % N_MARKETS;
     const m = markets[i] as MarketSpec;
     p.t += 100;
     p.feed(below[i] as string);
-    p.engine.onUserFills([fill(m.coin, 'B', px5(basePx(i) * 0.9955), '0.2')], false);
+    p.engine.onUserFills([fill(m.coin, 'B', px5(basePx(i) * 0.9955), 0.2, { oid: 1, fee: 0.001, time: p.t })], false);
     p.t += 1000;
     sink.lastBatch = null;
     const t0 = nowUs();
@@ -218,7 +200,7 @@ function benchExit(r: BenchRecorder, samples: number, warmup: number): void {
     if (k >= warmup) lat.push(sink.doneUs - t0);
     sent++;
     p.engine.onPostResult(b.id, { kind: 'ok', statuses: [{ filled: { totalSz: '0.2', avgPx: String(basePx(i)), oid: 100_000 + k } }] });
-    p.engine.onUserFills([fill(m.coin, 'A', basePx(i), '0.2', b.orders[0]?.cloid, 100_000 + k)], false);
+    p.engine.onUserFills([fill(m.coin, 'A', basePx(i), 0.2, { cloid: b.orders[0]?.cloid, oid: 100_000 + k, fee: 0.001, time: p.t })], false);
   }
   if (sent < (warmup + samples) * 0.9) throw new Error(`exit bench: only ${sent} exits for ${warmup + samples} regression frames`);
   r.latency('frame_to_order_wire.exit', 'µs', lat);
@@ -273,10 +255,7 @@ function mdPipeline(): Pipeline {
   warmAll(p, (i) => (HELD.includes(i) ? 12 : 0));
   for (let i = 0; i < 10; i++) {
     const m = markets[i * 4] as MarketSpec;
-    p.engine.onUserFills(
-      [{ coin: m.coin, px: String(basePx(i * 4)), sz: '0.1', side: 'B', time: p.t, startPosition: '0', dir: '', closedPnl: '0', hash: '0x0', oid: 1, crossed: true, fee: '0', tid: 900_000 + i, feeToken: 'USDC' }],
-      false,
-    );
+    p.engine.onUserFills([fill(m.coin, 'B', basePx(i * 4), 0.1, { oid: 1, tid: 900_000 + i, time: p.t })], false);
   }
   // a warm-up pass; any order it produced is answered (IOC no match) so nothing stays in flight
   const warm = mdFrames(4096);

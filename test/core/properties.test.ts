@@ -12,7 +12,7 @@ import type { OrderResponseStatus, UserFill, WsOrderUpdate } from '../../src/pro
 import { type CoreConfig, defaultCoreConfig } from '../../src/core/config.ts';
 import { CoreEngine } from '../../src/core/engine.ts';
 import type { MarketSpec, OutboundBatch, ReconcileSnapshot } from '../../src/core/types.ts';
-import { T0 } from './helpers.ts';
+import { fill, T0 } from './helpers.ts';
 
 const MARKETS: MarketSpec[] = [
   { coin: 'xyz:A', assetId: 110001, szDecimals: 2 },
@@ -314,23 +314,7 @@ class Venue {
   }
 
   private addFill(coin: string, isBuy: boolean, px: number, sz: number, oid: number, cloid: string): void {
-    const f: UserFill = {
-      coin,
-      px: String(px),
-      sz: String(sz),
-      side: isBuy ? 'B' : 'A',
-      time: this.t,
-      startPosition: '0',
-      dir: '',
-      closedPnl: '0',
-      hash: '0x0',
-      oid,
-      crossed: true,
-      fee: String(round(px * sz * 0.00045, 6)),
-      tid: this.nextTid++,
-      feeToken: 'USDC',
-      cloid,
-    };
+    const f = fill(coin, isBuy ? 'B' : 'A', px, sz, { cloid, oid, tid: this.nextTid++, fee: round(px * sz * 0.00045, 6), time: this.t });
     this.allFills.push(f);
     this.undelivered.push(f);
   }
