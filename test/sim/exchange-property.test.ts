@@ -7,15 +7,11 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { SimExchange } from '../../src/sim/exchange/exchange.ts';
 import type { SimEvent, SimOrderInput, WireFill } from '../../src/sim/exchange/types.ts';
+import type { SimMarketDef } from '../../src/sim/market/universe.ts';
 
 const USERS = ['0x00000000000000000000000000000000000000a1', '0x00000000000000000000000000000000000000a2', '0x00000000000000000000000000000000000000a3', '0x00000000000000000000000000000000000000a4'];
-interface Coin {
-  name: string;
-  dex: string;
-  szDecimals: number;
-  maxLeverage: number;
-  onlyIsolated?: boolean;
-  initialPx: number;
+/** A market of the test universe, with its price tick. */
+interface Coin extends SimMarketDef {
   tick: number;
 }
 const CROSS_COINS: Coin[] = [
