@@ -932,6 +932,21 @@ function checkPostResponse(x: unknown, path: string): PostResponse {
   return o as unknown as PostResponse;
 }
 
+/** {coin, ctx} of the asset-context channels, the ctx checked by `checkCtx`. */
+function checkCoinCtx(d: unknown, path: string, checkCtx: (x: unknown, path: string) => unknown): void {
+  const o = obj(d, path);
+  str(o, 'coin', path);
+  checkCtx(o.ctx, `${path}.ctx`);
+}
+
+/** The {dex, user, …} envelope of the per-dex user channels; returns the object for the rest. */
+function checkDexUser(d: unknown, path: string): Obj {
+  const o = obj(d, path);
+  str(o, 'dex', path);
+  str(o, 'user', path);
+  return o;
+}
+
 function checkWsData(channel: string, d: unknown): boolean {
   const path = 'data';
   switch (channel) {
@@ -944,18 +959,12 @@ function checkWsData(channel: string, d: unknown): boolean {
     case 'trades':
       checkEach(d, path, checkTrade);
       return true;
-    case 'activeAssetCtx': {
-      const o = obj(d, path);
-      str(o, 'coin', path);
-      checkPerpAssetCtx(o.ctx, `${path}.ctx`);
+    case 'activeAssetCtx':
+      checkCoinCtx(d, path, checkPerpAssetCtx);
       return true;
-    }
-    case 'activeSpotAssetCtx': {
-      const o = obj(d, path);
-      str(o, 'coin', path);
-      checkSpotAssetCtx(o.ctx, `${path}.ctx`);
+    case 'activeSpotAssetCtx':
+      checkCoinCtx(d, path, checkSpotAssetCtx);
       return true;
-    }
     case 'allMids': {
       const o = obj(d, path);
       const mids = obj(o.mids, `${path}.mids`);
@@ -968,8 +977,7 @@ function checkWsData(channel: string, d: unknown): boolean {
       for (let i = 0; i < c.length; i++) {
         const e = arr(c[i], `${path}.ctxs[${i}]`);
         if (e.length !== 2 || typeof e[0] !== 'string') fail(`${path}.ctxs[${i}]`, 'expected [dex, ctxs]');
-        const l = arr(e[1], `${path}.ctxs[${i}][1]`);
-        for (let j = 0; j < l.length; j++) checkPerpAssetCtx(l[j], `${path}.ctxs[${i}][1][${j}]`);
+        checkEach(e[1], `${path}.ctxs[${i}][1]`, checkPerpAssetCtx);
       }
       return true;
     }
@@ -987,16 +995,12 @@ function checkWsData(channel: string, d: unknown): boolean {
       checkUserEvent(d, path);
       return true;
     case 'clearinghouseState': {
-      const o = obj(d, path);
-      str(o, 'dex', path);
-      str(o, 'user', path);
+      const o = checkDexUser(d, path);
       checkClearinghouseState(o.clearinghouseState, `${path}.clearinghouseState`);
       return true;
     }
     case 'openOrders': {
-      const o = obj(d, path);
-      str(o, 'dex', path);
-      str(o, 'user', path);
+      const o = checkDexUser(d, path);
       checkEach(o.orders, `${path}.orders`, checkFrontendOpenOrder);
       return true;
     }
