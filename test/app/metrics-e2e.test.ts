@@ -6,31 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/app/config/load.ts';
-import { demoConfigToml } from '../../src/app/modes/demo.ts';
-import { startSession } from '../../src/app/modes/session.ts';
-import { startSim } from '../../src/sim/index.ts';
-import { approveAgent, newAccount, sleep, tempDir } from './cli-helpers.ts';
+import { sleep } from './cli-helpers.ts';
+import { startBotOnSim } from './helpers.ts';
 
 describe('/metrics after a short trading run', () => {
   it('every declared metric has at least one sample; exit latency carries real exit reasons', async (t) => {
-    const dir = tempDir(t, 'hip3-metrics-e2e-');
-    const account = newAccount();
-    const sim = await startSim({ port: 0, adminPort: null, seed: 2, scenario: 'jumpy', fund: { [account.master]: 10_000 } });
-    t.after(() => sim.stop());
-    await approveAgent(sim.httpUrl, account, true);
-    const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master: account.master, dataDir: dir, dashboardPort: 0, dashboard: false }));
-    cfg.logging.status_interval_ms = 0;
-    const session = await startSession({
-      cfg,
-      network: { wsUrl: sim.wsUrl, httpUrl: sim.httpUrl, isMainnet: true, label: sim.httpUrl, simulated: true },
-      agentKey: account.agentKey,
-      out: process.stdout,
-    });
-    let stopped = false;
-    t.after(async () => {
-      if (!stopped) await session.stop('test cleanup');
-    });
+    const b = await startBotOnSim(t, { seed: 2, dirPrefix: 'hip3-metrics-e2e-', isMainnet: true });
+    const { dir, session } = b;
     await session.ready;
     const bot = session.bot;
     for (let i = 0; i < 300 && bot.activity.roundTrips.length < 2; i++) await sleep(100);
@@ -38,8 +20,7 @@ describe('/metrics after a short trading run', () => {
     await sleep(1100); // one publishing tick after the last round trip
     assert.ok(session.metricsUrl);
     const text = await (await fetch(session.metricsUrl)).text();
-    await session.stop('test end');
-    stopped = true;
+    await b.stop('test end');
 
     const declared = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1], type: m[2] }));
     assert.ok(declared.length >= 20, `only ${declared.length} metrics declared`);
