@@ -87,13 +87,38 @@ describe('Journal', () => {
     db.close();
   });
 
-  it('flushes on a full batch in a later turn, not inside the call', async () => {
+  it('flushes on a full batch in a later turn, not inside the call, on the writer thread', async () => {
     const j = new Journal({ path: freshPath(), flushBatchSize: 10, flushIntervalMs: 60_000 });
     for (let i = 0; i < 10; i++) j.recordSignal(sampleSignal(i));
     assert.equal(countRows(j.db).signals, 0);
-    await new Promise((r) => setImmediate(r));
+    assert.equal(j.stats.queued, 10);
+    while (j.stats.written < 10) await new Promise((r) => setTimeout(r, 5));
     assert.equal(countRows(j.db).signals, 10);
+    assert.equal(j.stats.queued, 0);
     j.close();
+  });
+
+  it('posts a large backlog in bounded slices, one per turn of the loop', async () => {
+    const j = new Journal({ path: freshPath(), flushBatchSize: 10, flushIntervalMs: 60_000, sliceRows: 7 });
+    for (let i = 0; i < 30; i++) j.recordSignal(sampleSignal(i));
+    await new Promise((r) => setImmediate(r));
+    // one slice of 7 left this turn; the rest waits for later turns
+    assert.equal(j.stats.queued, 30, 'nothing is committed yet: 7 in flight, 23 queued');
+    while (j.stats.written < 30) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(j.stats.flushes >= 5, `30 rows in slices of 7 take 5 transactions, saw ${j.stats.flushes}`);
+    assert.equal(countRows(j.db).signals, 30);
+    j.close();
+  });
+
+  it('a writer that has stopped is reported and the journal refuses to pretend it flushed', async () => {
+    const errors: Error[] = [];
+    const j = new Journal({ path: freshPath(), onError: (e) => errors.push(e) });
+    // @ts-expect-error reaching into the writer thread to kill it, as a crash of that thread would
+    await j.worker.terminate();
+    await new Promise((r) => setImmediate(r));
+    assert.match(errors[0]?.message ?? '', /journal writer stopped/);
+    j.recordSignal(sampleSignal(0));
+    assert.throws(() => j.flush(), /journal writer stopped/);
   });
 
   it('flushes on its timer', async () => {
@@ -148,8 +173,8 @@ describe('Journal', () => {
 
   it('a systemic failure keeps the whole batch for the next flush', () => {
     const j = new Journal({ path: freshPath() });
-    j.db.exec('CREATE TRIGGER boom1 BEFORE INSERT ON fills BEGIN SELECT RAISE(ABORT, "disk says no"); END;');
-    j.db.exec('CREATE TRIGGER boom2 BEFORE INSERT ON signals BEGIN SELECT RAISE(ABORT, "disk says no"); END;');
+    j.db.exec("CREATE TRIGGER boom1 BEFORE INSERT ON fills BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
+    j.db.exec("CREATE TRIGGER boom2 BEFORE INSERT ON signals BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
     j.recordSignal(sampleSignal(0));
     j.recordFill(sampleFill(0));
     assert.throws(() => j.flush(), /disk says no/);
