@@ -1,19 +1,37 @@
-// End to end in one process: hlsim (jumpy) and the bot trading against it over real WebSockets, with the
-// demo's configuration. Figures from the bot's own probes: frame received (before parsing) → signed order
-// frame written to the socket, for the frames that led to an order; frame → decision for every market frame;
-// decision → wire; exit trigger → flatten sent; post round trip. hlsim shares the event loop and the two
-// cores, so the figures include its load (a separate venue would only make them better).
-// Duration: HIP3_BENCH_E2E_SECONDS (default 30).
+// End to end as the demo runs it: hlsim (jumpy, seed 1) in ITS OWN process (`hip3 sim`, like the real venue on
+// another machine), the bot in this process trading against it over real WebSockets with the demo's
+// configuration. Figures from the bot's own probes: frame received (before parsing) → signed order frame
+// written to the socket, for the frames that led to an entry / an exit; frame → decision for every market
+// frame; decision → wire; exit trigger → flatten sent; post round trip. And the bot's event-loop delay: a 1 ms
+// timer's lateness, sampled for the whole run — a stall (a GC, a synchronous write) delays every frame that
+// arrives during it, which the frame probes cannot see (they start when the frame is read).
+// Duration: HIP3_BENCH_E2E_SECONDS (default 30). The machine has 2 cores: hlsim's process takes a share.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/app/config/load.ts';
-import { demoConfigToml } from '../src/app/modes/demo.ts';
+import { demoConfigToml, startSimProcess } from '../src/app/modes/demo.ts';
 import { startSession } from '../src/app/modes/session.ts';
 import { TAG_ENTRY, TAG_EXIT, TAG_NONE } from '../src/app/trader/latency.ts';
 import { approveAgentAction, generatePrivateKey, privateKeyToAddress, signUserSignedAction } from '../src/protocol/index.ts';
-import { startSim } from '../src/sim/index.ts';
 import type { BenchRecorder } from './harness.ts';
+
+/** Lateness of a 1 ms timer, µs, one sample per tick. */
+function sampleLoopDelay(): { stop(): Float64Array } {
+  const out: number[] = [];
+  let last = performance.now();
+  const t = setInterval(() => {
+    const now = performance.now();
+    out.push(Math.max(0, now - last - 1) * 1000);
+    last = now;
+  }, 1);
+  return {
+    stop() {
+      clearInterval(t);
+      return Float64Array.from(out);
+    },
+  };
+}
 
 export default async function (r: BenchRecorder): Promise<void> {
   const seconds = Number(process.env.HIP3_BENCH_E2E_SECONDS ?? 30);
@@ -22,11 +40,13 @@ export default async function (r: BenchRecorder): Promise<void> {
   const agentKey = generatePrivateKey();
   const master = privateKeyToAddress(masterKey).toLowerCase();
   const agent = privateKeyToAddress(agentKey).toLowerCase();
-  const sim = await startSim({ port: 0, adminPort: null, seed: 1, scenario: 'jumpy', fund: { [master]: 10_000 }, isMainnet: false });
+  const sim = await startSimProcess({ seed: 1, scenario: 'jumpy', fund: { [master]: 10_000 }, isMainnet: false });
   try {
     const action = approveAgentAction({ hyperliquidChain: 'Testnet', signatureChainId: '0x66eee', agentAddress: agent, nonce: Date.now() });
     const signature = signUserSignedAction({ action, privateKey: masterKey });
-    await fetch(`${sim.httpUrl}/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, nonce: action.nonce, signature }) });
+    const res = await fetch(`${sim.httpUrl}/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, nonce: action.nonce, signature }) });
+    const approved = (await res.json()) as { status?: string };
+    if (approved.status !== 'ok') throw new Error(`approveAgent refused: ${JSON.stringify(approved)}`);
     const cfg = parseConfig(demoConfigToml({ httpUrl: sim.httpUrl, master, dataDir: dir, dashboardPort: 0, dashboard: false }));
     cfg.logging.status_interval_ms = 0;
     const session = await startSession({
@@ -35,20 +55,25 @@ export default async function (r: BenchRecorder): Promise<void> {
       agentKey,
       out: process.stdout,
     });
+    await session.ready;
+    const loop = sampleLoopDelay();
     await new Promise((res) => setTimeout(res, seconds * 1000));
+    const loopUs = loop.stop();
     const { summary } = await session.stop('bench');
     const l = session.bot.latency;
     const us = (a: Float64Array) => a.map((ns) => ns / 1000);
-    r.latency('e2e_frame_to_order_wire_entry', 'us', us(l.frameToWire.snapshot(TAG_ENTRY)));
-    r.latency('e2e_frame_to_order_wire_exit', 'us', us(l.frameToWire.snapshot(TAG_EXIT)));
-    r.latency('e2e_frame_to_decision_no_order', 'us', us(l.frameToDecision.snapshot(TAG_NONE)));
-    r.latency('e2e_decision_to_wire', 'us', us(l.decisionToWire.snapshot()));
-    r.latency('e2e_exit_trigger_to_flatten_sent', 'us', us(l.exitTriggerToFlatten.snapshot()));
-    r.latency('e2e_post_round_trip', 'us', us(l.postRoundTrip.snapshot()));
-    r.throughput('e2e_round_trips', 'count', summary.roundTrips);
+    r.latency('e2e.frame_to_wire.entry', 'us', us(l.frameToWire.snapshot(TAG_ENTRY)));
+    r.latency('e2e.frame_to_wire.exit', 'us', us(l.frameToWire.snapshot(TAG_EXIT)));
+    r.latency('e2e.frame_to_decision.no_order', 'us', us(l.frameToDecision.snapshot(TAG_NONE)));
+    r.latency('e2e.decision_to_wire', 'us', us(l.decisionToWire.snapshot()));
+    r.latency('e2e.exit_trigger_to_flatten_sent', 'us', us(l.exitTriggerToFlatten.snapshot()));
+    r.latency('e2e.post_round_trip', 'us', us(l.postRoundTrip.snapshot()));
+    r.latency('e2e.event_loop_delay', 'us', loopUs);
+    r.throughput('e2e.round_trips', 'count', summary.roundTrips);
     r.note(
-      `${seconds} s jumpy seed 1: ${summary.signals} signals, ${summary.entriesSent} entries, ${summary.roundTrips} round trips, ` +
-        `win ${summary.winRate === null ? 'n/a' : (summary.winRate * 100).toFixed(0)} %, PnL ${summary.pnlUsd.toFixed(2)} USD net of fees; hlsim in the same process`,
+      `${seconds} s jumpy seed 1 (after trading READY): ${summary.signals} signals, ${summary.entriesSent} entries, ${summary.roundTrips} round trips, ` +
+        `win ${summary.winRate === null ? 'n/a' : (summary.winRate * 100).toFixed(0)} %, PnL ${summary.pnlUsd.toFixed(2)} USD net of fees; ` +
+        `hlsim in its own process (pid ${sim.pid}); event_loop_delay = lateness of a 1 ms timer in the bot's process`,
     );
   } finally {
     await sim.stop();

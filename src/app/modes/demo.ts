@@ -350,6 +350,8 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WriteStream = process.
     }
     clearInterval(edgeTimer);
     clearTimeout(explainTimer);
+    // The trading period only: the shutdown's own blocking work (journal close, recorder flush) is not a frame stall.
+    loopDelay.disable();
     // The bot first (its shutdown flattens against the still-running hlsim), then hlsim.
     const { summary, shutdown } = await s.stop(reason);
     let venueLine = '';
@@ -369,7 +371,6 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WriteStream = process.
       }
     }
     await sim.stop();
-    loopDelay.disable();
     out.write(`\n${reason}: stopped.\n${formatRunSummary(summary)}\n`);
     if (summary.signals === 0) out.write(`${explainNoSignals(edges, summary.durationMs / 1000, EDGE_SAMPLE_MS)}\n`);
     out.write(`${formatLoopDelay(loopDelay)}\n`);
