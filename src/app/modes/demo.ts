@@ -35,7 +35,7 @@ export interface DemoOptions {
  * slippage; jumpy oracle steps are often the 1 % cap and makers re-quote after 100 ms–1.5 s (median 300–600 ms),
  * so a stale touch 30–90 bps through the new oracle is common right after a step. The detector therefore
  * evaluates from the oracle frame itself (quote_lag_min_ms = 0: the only other events of a market are its own
- * book updates, which are the makers catching up) up to 1.5 s after, needs 2 × 9 + 5 + 5 = 33 bps, and
+ * book updates, which are the makers catching up) up to 1.5 s after, needs 2 × 9 + 5 + 5 = 28 bps, and
  * measures against a basis that warms up in 5 s (the book is centred on the oracle in jumpy, so a short warm-up
  * loses nothing; on the real venue the 60 s default stays). Exits: back to the fair price, a 4 s time stop.
  * With the defaults the bot does not trade here within a minute: 60 s of basis warm-up block every signal
