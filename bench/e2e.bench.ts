@@ -62,13 +62,13 @@ export default async function (r: BenchRecorder): Promise<void> {
     const { summary } = await session.stop('bench');
     const l = session.bot.latency;
     const us = (a: Float64Array) => a.map((ns) => ns / 1000);
-    r.latency('e2e.frame_to_wire.entry', 'us', us(l.frameToWire.snapshot(TAG_ENTRY)));
-    r.latency('e2e.frame_to_wire.exit', 'us', us(l.frameToWire.snapshot(TAG_EXIT)));
-    r.latency('e2e.frame_to_decision.no_order', 'us', us(l.frameToDecision.snapshot(TAG_NONE)));
-    r.latency('e2e.decision_to_wire', 'us', us(l.decisionToWire.snapshot()));
-    r.latency('e2e.exit_trigger_to_flatten_sent', 'us', us(l.exitTriggerToFlatten.snapshot()));
-    r.latency('e2e.post_round_trip', 'us', us(l.postRoundTrip.snapshot()));
-    r.latency('e2e.event_loop_delay', 'us', loopUs);
+    r.latency('e2e.frame_to_wire.entry', 'µs', us(l.frameToWire.snapshot(TAG_ENTRY)));
+    r.latency('e2e.frame_to_wire.exit', 'µs', us(l.frameToWire.snapshot(TAG_EXIT)));
+    r.latency('e2e.frame_to_decision.no_order', 'µs', us(l.frameToDecision.snapshot(TAG_NONE)));
+    r.latency('e2e.decision_to_wire', 'µs', us(l.decisionToWire.snapshot()));
+    r.latency('e2e.exit_trigger_to_flatten_sent', 'µs', us(l.exitTriggerToFlatten.snapshot()));
+    r.latency('e2e.post_round_trip', 'µs', us(l.postRoundTrip.snapshot()));
+    r.latency('e2e.event_loop_delay', 'µs', loopUs);
     r.throughput('e2e.round_trips', 'count', summary.roundTrips);
     r.note(
       `${seconds} s jumpy seed 1 (after trading READY): ${summary.signals} signals, ${summary.entriesSent} entries, ${summary.roundTrips} round trips, ` +

@@ -23,7 +23,8 @@ const recorder: BenchRecorder = {
     return fig;
   },
   throughput(name, unit, value) {
-    const fig = { name, unit, value: Math.round(value) };
+    // Large rates as integers; small values (ratios, counts per event) keep two decimals.
+    const fig = { name, unit, value: Math.abs(value) >= 1000 ? Math.round(value) : Math.round(value * 100) / 100 };
     figures.push(fig);
     console.log(`${name.padEnd(36)} ${fig.value} ${unit}`);
     return fig;

@@ -58,7 +58,7 @@ export default async function (r: BenchRecorder): Promise<void> {
       signer.sign(buildAction(i), NONCE0 + i);
       samples[i] = nowUs() - t0;
     }
-    const fig = r.latency(`sign_l1_order.${name}`, 'us', samples);
+    const fig = r.latency(`sign_l1_order.${name}`, 'µs', samples);
     if (name === 'native') nativeP50 = fig.p50;
     ours.push(signer.sign(buildAction(0), NONCE0));
   }
@@ -78,7 +78,7 @@ export default async function (r: BenchRecorder): Promise<void> {
     await peerSign(i);
     peerSamples[i] = nowUs() - t0;
   }
-  const peer = r.latency('sign_l1_order.peer_nktkas', 'us', peerSamples);
+  const peer = r.latency('sign_l1_order.peer_nktkas', 'µs', peerSamples);
   if (Number.isFinite(nativeP50)) {
     const ratio = peer.p50 / nativeP50;
     r.note(`sign_l1_order: peer_nktkas / native p50 = ${ratio.toFixed(1)}x (automatic backend here: ${automatic})`);

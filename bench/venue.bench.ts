@@ -59,7 +59,7 @@ async function inboundFrame(r: BenchRecorder): Promise<void> {
     await new Promise((res) => setImmediate(res));
   }
   await done;
-  r.latency('venue.inbound_frame', 'us', samples);
+  r.latency('venue.inbound_frame', 'µs', samples);
   r.note(`venue.inbound_frame: ${FRAMES} frames (3 bbo : 1 activeAssetCtx), bad frames ${client.counters.badFrames}`);
   client.stop();
   await new Promise<void>((res) => wss.close(() => res()));
@@ -100,7 +100,7 @@ async function postRtt(r: BenchRecorder): Promise<void> {
       if (out.outcome !== 'sent') throw new Error(`post refused: ${out.outcome}`);
     });
   }
-  r.latency('venue.post_rtt', 'us', samples);
+  r.latency('venue.post_rtt', 'µs', samples);
   r.note(`venue.post_rtt: ${samples.length} sequential pre-signed noop posts over loopback to hlsim (after 200 warm-up)`);
   client.stop();
   await sim.stop();
