@@ -162,7 +162,7 @@ describe('hlsim limits: messages per minute, in-flight posts, connections', () =
   });
 
   test('connections beyond the limit (configured 2) are refused at upgrade with 429', async (t) => {
-    const { sim, ws: [a, b] } = await startSimWithClients(t, { dynamics: false, adminPort: null, limits: { connections: 2 } }, 2);
+    const { sim } = await startSimWithClients(t, { dynamics: false, adminPort: null, limits: { connections: 2 } }, 2);
     await assert.rejects(WsClient.connect(sim.wsUrl), /HTTP 429/);
     assert.equal(sim.stats().connectionsRejected, 1);
   });
