@@ -157,17 +157,9 @@ export interface RunRow {
 }
 
 /** A distinct signal with what its edge did next (follow-ups by offset), for the report's signal statistics. */
-export interface SignalObservation {
-  signalId: string;
-  tsMs: number;
-  market: string;
-  side: Side;
-  oraclePx: number;
-  bidPx: number;
-  askPx: number;
-  /** The detector's edge (raw or relative to basis, per its mode), bps. */
-  edgeBps: number;
-  netEdgeBps: number;
+export interface SignalObservation
+  extends Pick<SignalRow, 'signalId' | 'tsMs' | 'market' | 'side' | 'oraclePx' | 'bidPx' | 'askPx' | 'edgeBps' | 'netEdgeBps'> {
+  /** As stored (a SignalDecision, or a value written by an older version). */
   decision: string;
   /** offset ms → the signal side's raw edge then, bps. */
   followUps: Record<number, number>;
