@@ -5,13 +5,14 @@ import { isValidPrice, isValidSize } from '../../src/protocol/format.ts';
 import { buildLadder, MIN_AGENT_NOTIONAL_USD } from '../../src/sim/market/maker.ts';
 import { minSizeFor, priceToWire, snapPrice, stepPrice, tickSize } from '../../src/sim/market/prices.ts';
 
-const pxArb = fc.double({ min: 1e-4, max: 2e5, noNaN: true });
 const szdArb = fc.integer({ min: 0, max: 5 });
+/** [price, szDecimals] with the price in [lo, hi] and at least `ticks` of the smallest representable price (10^-(6-d)), so no run is skipped. */
+const pxWithSzd = (lo: number, hi: number, ticks: number): fc.Arbitrary<[number, number]> =>
+  szdArb.chain((d) => fc.tuple(fc.double({ min: Math.max(lo, ticks * 10 ** -(6 - d)), max: hi, noNaN: true }), fc.constant(d)));
 
 test('snapPrice lands on the venue grid in the requested direction, within one tick', () => {
   fc.assert(
-    fc.property(pxArb, szdArb, fc.constantFrom('down', 'up', 'nearest' as const), (px, d, r) => {
-      if (px < 10 ** -(6 - d)) return true; // below the smallest representable price
+    fc.property(pxWithSzd(1e-4, 2e5, 1), fc.constantFrom('down', 'up', 'nearest' as const), ([px, d], r) => {
       const s = snapPrice(px, d, r);
       const ok = isValidPrice(priceToWire(s, d), d, 'perp');
       const tick = tickSize(px, d);
@@ -28,8 +29,8 @@ test('stepPrice moves to the adjacent valid price, also across powers of ten', (
   assert.equal(stepPrice(77605, 5, 1), 77606);
   assert.equal(stepPrice(1.1642, 1, -2), 1.164);
   fc.assert(
-    fc.property(fc.double({ min: 0.01, max: 1e5, noNaN: true }), szdArb, fc.integer({ min: -5, max: 5 }), (raw, d, k) => {
-      if (raw < 100 * 10 ** -(6 - d)) return true; // keep clear of the smallest representable price
+    // 100 ticks clear of the smallest representable price
+    fc.property(pxWithSzd(0.01, 1e5, 100), fc.integer({ min: -5, max: 5 }), ([raw, d], k) => {
       const px = snapPrice(raw, d, 'nearest');
       const q = stepPrice(px, d, k);
       if (!isValidPrice(priceToWire(q, d), d, 'perp')) return false;
@@ -52,14 +53,12 @@ test('minSizeFor meets the notional with a lot-aligned size', () => {
 test('buildLadder: valid strictly monotone levels, ≥ 11 USDC each, behind the opposite touch for Alo', () => {
   fc.assert(
     fc.property(
-      fc.double({ min: 0.05, max: 1e5, noNaN: true }),
-      szdArb,
+      pxWithSzd(0.05, 1e5, 100),
       fc.integer({ min: 1, max: 8 }),
       fc.double({ min: 0, max: 100, noNaN: true }),
       fc.double({ min: 0, max: 50, noNaN: true }),
       fc.double({ min: -300, max: 300, noNaN: true }),
-      (center, d, levels, top, spacing, othersOffsetBps) => {
-        if (center < 10 ** -(6 - d) * 100) return true;
+      ([center, d], levels, top, spacing, othersOffsetBps) => {
         // another maker's stale quote around a shifted centre
         const oc = center * (1 + othersOffsetBps / 1e4);
         const others = { bid: { px: snapPrice(oc * 0.9995, d, 'down'), sz: 1 }, ask: { px: snapPrice(oc * 1.0005, d, 'up'), sz: 1 } };
