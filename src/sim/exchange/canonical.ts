@@ -8,6 +8,8 @@
 //   - unknown keys dropped.
 // venueL1Action returns that form, or undefined when the body would not deserialise (HTTP 422).
 
+import { canonicalDecimal } from '../../protocol/format.ts';
+
 type Obj = Record<string, unknown>;
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -23,15 +25,8 @@ function isUint(x: unknown): x is number {
 }
 
 /** A decimal string as the venue prints it back: no leading zeros, no trailing fractional zeros. */
-export function canonicalDecimalString(s: string): string {
-  let [i, f] = s.split('.') as [string, string | undefined];
-  i = i.replace(/^0+(?=\d)/, '');
-  if (f !== undefined) f = f.replace(/0+$/, '');
-  return f === undefined || f === '' ? i : `${i}.${f}`;
-}
-
 function dec(x: unknown): string | undefined {
-  return typeof x === 'string' && DECIMAL.test(x) ? canonicalDecimalString(x) : undefined;
+  return typeof x === 'string' && DECIMAL.test(x) ? canonicalDecimal(x) : undefined;
 }
 
 function orderType(t: unknown): Obj | undefined {
