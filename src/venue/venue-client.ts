@@ -502,23 +502,7 @@ export class VenueClient {
     this.hRawBefore?.(text);
     try {
       const channel = sniffChannel(text);
-      if (channel === 'bbo') {
-        if (parseBboInto(text, this.bbo) === PARSE_OK) {
-          const now = this.clock.now();
-          const slot = this.readiness.slot(this.bbo.coin);
-          if (slot) this.noteBbo(slot, now);
-          this.hBbo?.(this.bbo, now);
-          return;
-        }
-      } else if (channel === 'activeAssetCtx') {
-        if (parseActiveAssetCtxInto(text, this.ctx) === PARSE_OK) {
-          const now = this.clock.now();
-          const slot = this.readiness.slot(this.ctx.coin);
-          if (slot) this.noteCtx(slot, now);
-          this.hCtx?.(this.ctx, now);
-          return;
-        }
-      }
+      if ((channel === 'bbo' || channel === 'activeAssetCtx') && this.onMarketData(channel, text)) return;
       this.onGeneralFrame(text);
     } catch (err) {
       this.counters.handlerErrors++;
@@ -526,6 +510,24 @@ export class VenueClient {
     } finally {
       this.hRawAfter?.();
     }
+  }
+
+  /** bbo / activeAssetCtx through the fast parsers (scanner, then their own JSON path); false if they reject it. */
+  private onMarketData(channel: 'bbo' | 'activeAssetCtx', text: string): boolean {
+    if (channel === 'bbo') {
+      if (parseBboInto(text, this.bbo) !== PARSE_OK) return false;
+      const now = this.clock.now();
+      const slot = this.readiness.slot(this.bbo.coin);
+      if (slot) this.noteBbo(slot, now);
+      this.hBbo?.(this.bbo, now);
+      return true;
+    }
+    if (parseActiveAssetCtxInto(text, this.ctx) !== PARSE_OK) return false;
+    const now = this.clock.now();
+    const slot = this.readiness.slot(this.ctx.coin);
+    if (slot) this.noteCtx(slot, now);
+    this.hCtx?.(this.ctx, now);
+    return true;
   }
 
   private noteBbo(slot: MarketSlot, now: number): void {
@@ -553,21 +555,12 @@ export class VenueClient {
     }
     const m = r.message;
     switch (m.channel) {
-      case 'bbo': {
-        // Valid but not in the scanner's exact layout: take the general path's numbers.
-        const slot = this.readiness.slot(m.data.coin);
-        if (slot) this.noteBbo(slot, now);
-        const [bid, ask] = m.data.bbo;
-        this.fillBbo(m.data.coin, m.data.time, bid, ask);
-        this.hBbo?.(this.bbo, now);
+      case 'bbo':
+      case 'activeAssetCtx':
+        // Reached only when sniffChannel could not name the channel (keys not in the venue's order): the
+        // fast parsers' JSON path fills the frame objects, one way for both routes.
+        if (!this.onMarketData(m.channel, text)) this.badFrame(text, `${m.channel} rejected by its fast parser`);
         return;
-      }
-      case 'activeAssetCtx': {
-        // The fast parser rejected a frame the general parser accepts: parse it again through the
-        // fast parser's JSON fallback is not possible here, so count it (never silently wrong numbers).
-        this.badFrame(text, 'activeAssetCtx not parseable by the fast path');
-        return;
-      }
       case 'l2Book': {
         const slot = this.readiness.slot(m.data.coin);
         if (slot) this.subscriptions.noteData('l2Book', m.data.coin);

@@ -53,6 +53,29 @@ test('unknown channels, non-JSON and malformed frames are counted; the socket an
   assert.equal(client.connection.isOpen, true);
 });
 
+test('bbo and activeAssetCtx frames with their keys in another order still arrive through the fast parsers', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  t.after(() => closeServer(wss));
+  wss.on('connection', (ws) => {
+    // "data" before "channel": sniffChannel cannot name these, so they take the general parser first.
+    ws.send('{"data":{"coin":"BTC","time":2,"bbo":[{"px":"99.5","sz":"1","n":1},null]},"channel":"bbo"}');
+    ws.send(
+      '{"data":{"coin":"BTC","ctx":{"funding":"0","openInterest":"1","prevDayPx":"100","dayNtlVlm":"1","premium":null,"oraclePx":"100.7","markPx":"100.7","midPx":"100.75","impactPxs":null,"dayBaseVlm":"1"}},"channel":"activeAssetCtx"}',
+    );
+  });
+  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  t.after(() => client.stop());
+  const seen: string[] = [];
+  client.onBbo((f) => seen.push(`bbo ${f.bidPx} ${f.hasAsk}`));
+  client.onAssetCtx((c) => seen.push(`ctx ${c.oraclePx}`));
+  client.start();
+  await until(() => seen.length === 2, 'both frames delivered');
+  assert.deepEqual(seen, ['bbo 99.5 false', 'ctx 100.7']);
+  assert.equal(client.counters.badFrames, 0);
+  assert.equal(client.readiness.isMarketReady('BTC'), true);
+});
+
 test('the raw-frame tap sees every frame before parsing and closes after its handlers, even when one throws', async (t) => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
