@@ -3,8 +3,8 @@
 // kept, and must lie within one day of the venue's clock. Strings: see errors.ts.
 import { err } from './errors.ts';
 
-export const NONCE_SLOTS = 20;
-export const NONCE_WINDOW_MS = 24 * 60 * 60 * 1000;
+const NONCE_SLOTS = 20;
+const NONCE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export class NonceBook {
   /** signer → its highest nonces, ascending. */

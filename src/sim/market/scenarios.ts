@@ -120,7 +120,7 @@ export const MIN_ORACLE_SPACING_MS = 2500;
 /** The venue's cap on one oracle/mark update. */
 export const MAX_ORACLE_STEP_FRAC = 0.01;
 
-export const FALLBACK_CALIBRATION = { impactSpreadBps: 10, basisBps: 0, dayNtlVlm: 5_000_000 } as const;
+const FALLBACK_CALIBRATION = { impactSpreadBps: 10, basisBps: 0, dayNtlVlm: 5_000_000 } as const;
 
 const TIMING: OracleTimingConfig = { intervalMs: 3000, jitterMs: 300 };
 

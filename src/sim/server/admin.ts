@@ -35,7 +35,7 @@ function kind(body: Body): PostKind | undefined {
 }
 
 /** Runs one admin command; throws with a readable message on bad arguments. */
-export async function runAdminCommand(deps: AdminDeps, name: string, body: Body): Promise<Record<string, unknown>> {
+async function runAdminCommand(deps: AdminDeps, name: string, body: Body): Promise<Record<string, unknown>> {
   const f = deps.faults;
   switch (name) {
     case 'dropAllConnections':
@@ -82,7 +82,7 @@ export async function runAdminCommand(deps: AdminDeps, name: string, body: Body)
 
 class UnknownCommand extends Error {}
 
-export const ADMIN_COMMANDS = [
+const ADMIN_COMMANDS = [
   'dropAllConnections',
   'silenceChannel',
   'unsilenceChannel',

@@ -21,8 +21,8 @@ export type SimVenuePort = Pick<
 /** venue-documented (§4.1). The other WS error strings below (Already subscribed, Invalid subscription,
  * Already unsubscribed, Error parsing JSON into valid websocket request) are venue-documented too (§4.1). */
 export const GREETING = 'Websocket connection established.';
-export const PONG_FRAME = '{"channel":"pong"}';
-export const HEALTH_TEXT = 'hlsim ok\n';
+const PONG_FRAME = '{"channel":"pong"}';
+const HEALTH_TEXT = 'hlsim ok\n';
 
 export interface SimServerOptions {
   venue: SimVenuePort;

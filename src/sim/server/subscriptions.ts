@@ -37,7 +37,7 @@ export function channelOf(type: SubscriptionType): string {
   return type === 'userEvents' ? 'user' : type;
 }
 
-export function routeKey(channel: string, target: string): string {
+function routeKey(channel: string, target: string): string {
   return `${channel}|${target}`;
 }
 
