@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { SimExchange } from '../../src/sim/exchange/exchange.ts';
 import type { SimEvent, SimOrderInput, WireFill } from '../../src/sim/exchange/types.ts';
 import type { SimMarketDef } from '../../src/sim/market/universe.ts';
+import { scaledInt } from './helpers.ts';
 
 const USERS = ['0x00000000000000000000000000000000000000a1', '0x00000000000000000000000000000000000000a2', '0x00000000000000000000000000000000000000a3', '0x00000000000000000000000000000000000000a4'];
 /** A market of the test universe, with its price tick. */
@@ -64,15 +65,6 @@ const isolatedOpArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-/** Exact decimal string → integer × 10^decimals (test-side parser, independent of the exchange's). */
-function scaled(s: string, decimals: number): bigint {
-  const neg = s.startsWith('-');
-  const [i, f = ''] = (neg ? s.slice(1) : s).split('.');
-  const v = BigInt(i + f.padEnd(decimals, '0').slice(0, decimals));
-  assert.equal(f.length <= decimals || /^0*$/.test(f.slice(decimals)), true, `too many decimals in ${s}`);
-  return neg ? -v : v;
-}
-
 function run(ops: Op[]) {
   const clock = { t: 1_750_000_000_000 };
   const ex = new SimExchange({
@@ -122,7 +114,7 @@ function check(ex: SimExchange, events: SimEvent[]): void {
   assert.equal(ex.totalCash() + ex.feesCollected(), ex.totalDeposits());
   for (const c of COINS) {
     let net = 0n;
-    for (const u of USERS) net += scaled(ex.position(u, c.name)?.sziStr ?? '0', c.szDecimals);
+    for (const u of USERS) net += scaledInt(ex.position(u, c.name)?.sziStr ?? '0', c.szDecimals);
     assert.equal(net, 0n, `net position on ${c.name}`);
   }
   const seenTids = new Set<string>();
@@ -147,27 +139,27 @@ function check(ex: SimExchange, events: SimEvent[]): void {
       // cross cash + every isolated position's own cash = all cash; isolated-only markets are never cross
       let isolatedRaw = 0n;
       for (const { position } of ch.assetPositions) {
-        if (position.leverage.type === 'isolated') isolatedRaw += scaled(position.leverage.rawUsd ?? 'missing', 6);
+        if (position.leverage.type === 'isolated') isolatedRaw += scaledInt(position.leverage.rawUsd ?? 'missing', 6);
         else assert.equal(position.leverage.type, 'cross');
         if (COINS.find((c) => c.name === position.coin)?.onlyIsolated === true) assert.equal(position.leverage.type, 'isolated', position.coin);
       }
-      assert.equal(scaled(ch.crossMarginSummary.totalRawUsd, 6) + isolatedRaw, scaled(ch.marginSummary.totalRawUsd, 6), `cross + isolated cash ${u}`);
+      assert.equal(scaledInt(ch.crossMarginSummary.totalRawUsd, 6) + isolatedRaw, scaledInt(ch.marginSummary.totalRawUsd, 6), `cross + isolated cash ${u}`);
       let cash = BigInt(Math.round([50_000, 20_000, 5_000, 1_000][USERS.indexOf(u)] * 1e6));
       for (const c of COINS) {
         if (c.dex !== dex) continue;
         // position = Σ signed fill sizes; startPosition chains
         let pos = 0n;
         for (const f of fills.filter((x) => x.coin === c.name)) {
-          assert.equal(scaled(f.startPosition, c.szDecimals), pos, 'startPosition');
-          const sz = scaled(f.sz, c.szDecimals);
+          assert.equal(scaledInt(f.startPosition, c.szDecimals), pos, 'startPosition');
+          const sz = scaledInt(f.sz, c.szDecimals);
           pos += f.side === 'B' ? sz : -sz;
-          const ntl = (scaled(f.px, 6 - c.szDecimals) * sz) as bigint; // micro-USDC
-          cash += (f.side === 'B' ? -ntl : ntl) - scaled(f.fee, 6);
+          const ntl = (scaledInt(f.px, 6 - c.szDecimals) * sz) as bigint; // micro-USDC
+          cash += (f.side === 'B' ? -ntl : ntl) - scaledInt(f.fee, 6);
         }
         const p = ch.assetPositions.find((a) => a.position.coin === c.name);
-        assert.equal(p === undefined ? 0n : scaled(p.position.szi, c.szDecimals), pos, `position ${u} ${c.name}`);
+        assert.equal(p === undefined ? 0n : scaledInt(p.position.szi, c.szDecimals), pos, `position ${u} ${c.name}`);
       }
-      assert.equal(scaled(ch.marginSummary.totalRawUsd, 6), cash, `cash ${u} dex ${dexIndex}`);
+      assert.equal(scaledInt(ch.marginSummary.totalRawUsd, 6), cash, `cash ${u} dex ${dexIndex}`);
     }
     // orderUpdates replayed → open set equals openOrders; sizes agree with fills
     const last = new Map<number, { status: string; origSz: string; coin: string; reduceOnly: boolean }>();
@@ -183,17 +175,17 @@ function check(ex: SimExchange, events: SimEvent[]): void {
     ];
     assert.deepEqual(openInfo.map((o) => o.oid).sort((a, b) => a - b), openFromEvents);
     const filledBy = new Map<number, bigint>();
-    for (const f of fills) filledBy.set(f.oid, (filledBy.get(f.oid) ?? 0n) + scaled(f.sz, COINS.find((c) => c.name === f.coin)?.szDecimals ?? 0));
+    for (const f of fills) filledBy.set(f.oid, (filledBy.get(f.oid) ?? 0n) + scaledInt(f.sz, COINS.find((c) => c.name === f.coin)?.szDecimals ?? 0));
     for (const o of openInfo) {
       const dec = COINS.find((c) => c.name === o.coin)?.szDecimals ?? 0;
       const v = last.get(o.oid);
       if (v === undefined || v.reduceOnly) continue; // reduce-only orders shrink with the position
-      assert.equal(scaled(v.origSz, dec) - (filledBy.get(o.oid) ?? 0n), scaled(o.sz, dec), `open size of ${o.oid}`);
+      assert.equal(scaledInt(v.origSz, dec) - (filledBy.get(o.oid) ?? 0n), scaledInt(o.sz, dec), `open size of ${o.oid}`);
     }
     for (const [oid, v] of last) {
       if (v.status !== 'filled' || v.reduceOnly) continue;
       const dec = COINS.find((c) => c.name === v.coin)?.szDecimals ?? 0;
-      assert.equal(filledBy.get(oid), scaled(v.origSz, dec), `filled order ${oid}`);
+      assert.equal(filledBy.get(oid), scaledInt(v.origSz, dec), `filled order ${oid}`);
     }
   }
 }

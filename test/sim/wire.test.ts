@@ -8,7 +8,7 @@ import { cancelAction, orderAction, orderWire, scheduleCancelAction, updateLever
 import { formatPrice, formatSize } from '../../src/protocol/format.ts';
 import { type SimHandle, startSim } from '../../src/sim/index.ts';
 import { assetIdOf, type ExchangeBody, type Frame, HttpClient, Signer, WsClient } from './client.ts';
-import { startSimWithClients } from './helpers.ts';
+import { scaledInt, startSimWithClients } from './helpers.ts';
 import { documented, invented, observed } from './strings.ts';
 
 interface MarketInfo {
@@ -247,13 +247,7 @@ describe('hlsim over the wire: trading', () => {
 // ------------------------------------------------------------------ isolated margin
 
 /** Decimal string → integer micro-units (exact; the venue's USDC amounts have ≤ 6 decimals). */
-function micro(s: string): bigint {
-  const neg = s.startsWith('-');
-  const [i, f = ''] = (neg ? s.slice(1) : s).split('.');
-  assert.ok(f.length <= 6 || /^0*$/.test(f.slice(6)), `more than 6 decimals: ${s}`);
-  const v = BigInt(i + f.padEnd(6, '0').slice(0, 6));
-  return neg ? -v : v;
-}
+const micro = (s: string): bigint => scaledInt(s, 6);
 
 interface ChState {
   marginSummary: { accountValue: string; totalNtlPos: string; totalRawUsd: string; totalMarginUsed: string };
@@ -368,15 +362,6 @@ interface Fill {
   tid: number;
   fee: string;
   closedPnl: string;
-}
-
-/** Exact decimal string → integer × 10^decimals. */
-function scaledInt(s: string, decimals: number): bigint {
-  const neg = s.startsWith('-');
-  const [i, f = ''] = (neg ? s.slice(1) : s).split('.');
-  assert.ok(f.length <= decimals || /^0*$/.test(f.slice(decimals)), `more than ${decimals} decimals: ${s}`);
-  const v = BigInt(i + f.padEnd(decimals, '0').slice(0, decimals));
-  return neg ? -v : v;
 }
 
 describe('hlsim over the wire: orderUpdates, userFills and clearinghouseState agree after random order flow', () => {
