@@ -1,5 +1,5 @@
 // hip3/protocol: Hyperliquid wire formats, number formatting, asset ids, action builders, parsers and
-// signing. No I/O. Modules are added here as they land.
+// signing. No I/O.
 export * from './actions.ts';
 export * from './assets.ts';
 export * from './errors.ts';

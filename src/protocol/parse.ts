@@ -27,7 +27,6 @@ import {
   str,
 } from './validate.ts';
 import {
-  type AllMids,
   type ClearinghouseState,
   type ExchangeResponse,
   type FrontendOpenOrder,
@@ -1174,13 +1173,6 @@ export function parseUserEvent(json: unknown): WsUserEvent | WireParseError {
   return guard(() => {
     checkUserEvent(json, 'user');
     return json as WsUserEvent;
-  });
-}
-
-export function parseAllMids(json: unknown): AllMids | WireParseError {
-  return guard(() => {
-    checkWsData('allMids', json);
-    return json as AllMids;
   });
 }
 
