@@ -44,7 +44,7 @@ test('hip3 sim prints its URLs, serves, and stops cleanly on SIGINT; --fund fund
   child.kill('SIGINT');
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, output());
-  await ws.closed;
+  await ws.closedWithin();
   assert.match(output(), /SIGINT: stopping hlsim/);
 });
 

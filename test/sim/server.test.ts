@@ -196,7 +196,7 @@ describe('hlsim idle close', () => {
         await sleep(50);
       }
     })();
-    const closed = await silent.closed;
+    const closed = await silent.closedWithin();
     assert.equal(closed.code, 1000);
     assert.equal(chatty.isClosed, false);
     keepPinging = false;
@@ -216,14 +216,14 @@ describe('hlsim socket faults', () => {
     assert.deepEqual(a.nonJson, [GREETING, MALFORMED_FRAME]);
 
     assert.equal(sim.faults.dropAllConnections(), 1);
-    const dropped = await a.closed;
+    const dropped = await a.closedWithin();
     assert.equal(dropped.code, 1006, 'an abrupt drop has no close frame');
 
     const b = await WsClient.connect(sim.wsUrl);
     clients.push(b);
     await b.subscribe({ type: 'bbo', coin: 'BTC' });
     await sim.restart({ downMs: 50 });
-    await b.closed;
+    await b.closedWithin();
     const c = await WsClient.connect(sim.wsUrl);
     clients.push(c);
     await c.ping();
@@ -261,7 +261,7 @@ describe('hlsim socket faults', () => {
     const stats = (await (await fetch(`${sim.adminUrl}/stats`)).json()) as { connectionsOpen: number };
     assert.equal(stats.connectionsOpen, 1);
     assert.equal((await post('restart', { downMs: 0 })).status, 200);
-    await c.closed;
+    await c.closedWithin();
   });
 });
 

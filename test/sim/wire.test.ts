@@ -552,7 +552,7 @@ describe('hlsim faults observable by a client', () => {
     const before = await http.infoOk<{ oid: number }[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' });
     const c = await connect();
     await sim.restart();
-    await c.closed;
+    await c.closedWithin();
     const after = await http.infoOk<{ oid: number }[]>({ type: 'openOrders', user: trader.address, dex: 'xyz' });
     assert.deepEqual(after, before);
     const d = await connect();
