@@ -17,6 +17,22 @@ function writeConfig(dir: string, name: string, text: string): string {
   return path;
 }
 
+/** Head of a trade-mode config: trading `markets` for `master` on the venue at `target`. */
+function tradeHead(target: string, master: string, markets: string[], networkExtra = ''): string {
+  return `mode = "trade"\n[network]\ntarget = "${target}"\n${networkExtra}[account]\nmaster_address = "${master}"\n[markets]\ninclude = ${JSON.stringify(markets)}\n`;
+}
+
+/** Entries impossible (threshold far beyond any dislocation) and every exit rule off. */
+const NO_ENTRIES_NO_EXITS = `[detector]
+min_net_edge_bps = 5000
+[exits]
+threshold_bps = 0
+min_holding_ms = 3600000
+time_stop_ms = 0
+oracle_reversal_bps = 0
+edge_evaporation_exit = false
+`;
+
 function paths(dir: string, opts: { dashboard?: boolean } = {}): string {
   return `[journal]
 path = ${JSON.stringify(join(dir, 'journal.sqlite'))}
@@ -113,8 +129,7 @@ describe('hip3 run against hlsim', () => {
 
   it('trade mode refuses to start (exit 2, never READY) with an unapproved agent or an unfunded master', async (t) => {
     const dir = tempDir(t);
-    const tradeToml = (master: string) =>
-      `mode = "trade"\n[network]\ntarget = "${sim.httpUrl}"\n[account]\nmaster_address = "${master}"\n[markets]\ninclude = ["xyz:GOLD"]\n${paths(dir)}`;
+    const tradeToml = (master: string) => `${tradeHead(sim.httpUrl, master, ['xyz:GOLD'])}${paths(dir)}`;
     const stranger = newAccount();
     const unapproved = await runCli(['run', '--config', writeConfig(dir, 'a.toml', tradeToml(account.master)), '--duration', '5'], { env: { HIP3_AGENT_KEY: stranger.agentKey } });
     assert.equal(unapproved.code, 2, `${unapproved.stdout}\n${unapproved.stderr}`);
@@ -182,23 +197,8 @@ ${paths(dir)}`,
     const cfg = writeConfig(
       dir,
       'keep.toml',
-      `mode = "trade"
-[network]
-target = "${sim.httpUrl}"
-[account]
-master_address = "${account.master}"
-[markets]
-include = ["xyz:GOLD", "xyz:SILVER"]
-[detector]
-min_net_edge_bps = 5000
-[executor]
+      `${tradeHead(sim.httpUrl, account.master, ['xyz:GOLD', 'xyz:SILVER'])}${NO_ENTRIES_NO_EXITS}[executor]
 cancel_orphan_orders = false
-[exits]
-threshold_bps = 0
-min_holding_ms = 3600000
-time_stop_ms = 0
-oracle_reversal_bps = 0
-edge_evaporation_exit = false
 [shutdown]
 cancel_on_exit = false
 flatten_on_exit = false
@@ -234,28 +234,11 @@ ${paths(dir)}`,
 
   it('trade mode: SIGTERM flattens the position and exits 0; the agent key never leaks', async (t) => {
     const dir = tempDir(t);
-    // Entries impossible (threshold far beyond any dislocation) and every exit rule off: the position the test
-    // opens can only be closed by the shutdown sequence.
+    // No entries and every exit rule off: the position the test opens can only be closed by the shutdown sequence.
     const cfg = writeConfig(
       dir,
       'trade.toml',
-      `mode = "trade"
-[network]
-target = "${sim.httpUrl}"
-reconcile_interval_ms = 2000
-[account]
-master_address = "${account.master}"
-[markets]
-include = ["xyz:GOLD", "xyz:SILVER", "xyz:TSLA"]
-[detector]
-min_net_edge_bps = 5000
-[exits]
-threshold_bps = 0
-min_holding_ms = 3600000
-time_stop_ms = 0
-oracle_reversal_bps = 0
-edge_evaporation_exit = false
-[hard_stop]
+      `${tradeHead(sim.httpUrl, account.master, ['xyz:GOLD', 'xyz:SILVER', 'xyz:TSLA'], 'reconcile_interval_ms = 2000\n')}${NO_ENTRIES_NO_EXITS}[hard_stop]
 max_consecutive_losses = 100
 ${paths(dir, { dashboard: true })}`,
     );
