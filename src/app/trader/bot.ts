@@ -347,14 +347,15 @@ export class Bot {
       });
     });
     // Readiness: a disconnect drops trading readiness synchronously (the venue publishes before anything else).
-    // Reconciliation marks readiness before its snapshot reaches onReconcile, in the same turn: no market
-    // frame can run between the two, so no entry can be evaluated on an unreconciled state.
+    // A reconciliation's snapshot reaches onReconcile before readiness counts the account as reconciled, in the
+    // same turn: no market frame can run between the two, so no entry is evaluated on an unreconciled state.
     v.onReadiness((s, cause, coin) => {
       if (coin !== undefined && (cause === 'marketReady' || cause === 'marketStale')) {
-        e.onMarketHealth(coin, cause === 'marketReady');
-        this.metrics.setReady(coin, cause === 'marketReady');
-        this.journal?.recordReadiness({ tsMs: Date.now(), scope: coin, state: cause === 'marketReady' ? 'ready' : 'stale' });
-        const state = cause === 'marketReady' ? 'ready' : 'stale';
+        const healthy = cause === 'marketReady';
+        const state = healthy ? 'ready' : 'stale';
+        e.onMarketHealth(coin, healthy);
+        this.metrics.setReady(coin, healthy);
+        this.journal?.recordReadiness({ tsMs: Date.now(), scope: coin, state });
         this.defer(() => this.transitions.update(`${coin}/health`, state, state === 'ready' ? 'info' : 'warn'));
       }
       const ready = this.mode === 'trade' && s.tradingReady && !this.entriesStopped;

@@ -2,12 +2,10 @@
 // allocation, no prom-client call between a frame and its order); a timer drains the new samples into the
 // Prometheus histograms, and the run summary reads p50/p99 from the kept samples.
 
-export const LATENCY_KINDS = ['frameToDecision', 'frameToWire', 'decisionToWire', 'exitTriggerToFlatten', 'postRoundTrip'] as const;
 /** Sample tags: what the frame led to. */
 export const TAG_NONE = 0;
 export const TAG_ENTRY = 1;
 export const TAG_EXIT = 2;
-export type LatencyKind = (typeof LATENCY_KINDS)[number];
 
 /** A ring of the most recent `capacity` samples (ns) plus a cursor of what was already drained. */
 export class SampleRing {

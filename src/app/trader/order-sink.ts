@@ -4,11 +4,12 @@
 // the venue's post callback and are mapped onto the core's PostResult by the bot.
 import type { Cloid, L1Signer } from '../../protocol/index.ts';
 import { cancelAction, cancelByCloidAction, orderAction, orderWire } from '../../protocol/index.ts';
-
-const WARM_ACTION = orderAction([orderWire({ asset: 0, isBuy: true, px: '1', sz: '1', reduceOnly: false, tif: 'Ioc' })]);
 import type { NonceSource } from '../../protocol/nonce.ts';
 import type { OrderSink, OutboundBatch } from '../../core/types.ts';
 import type { SendActionOptions, SendActionResult } from '../../venue/venue-client.ts';
+
+/** The dummy order keepWarm signs (never sent). */
+const WARM_ACTION = orderAction([orderWire({ asset: 0, isBuy: true, px: '1', sz: '1', reduceOnly: false, tif: 'Ioc' })]);
 
 /** What the sink needs from the venue client (VenueClient satisfies it). */
 export interface ActionWire {
