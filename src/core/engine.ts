@@ -373,11 +373,16 @@ export class CoreEngine {
         batch.orders[keep++] = o;
         continue;
       }
-      const t = this.tracker.orders.get(o.cloid);
-      this.c.hardStopPurged++;
-      if (t !== undefined) this.tracker.transition(t, 'cancelled', 'hardStopPurge', this.now);
+      this.purge(o.cloid);
     }
     batch.orders.length = keep;
+  }
+
+  /** A new order stopped before the hand-off by the hard stop: counted and cancelled locally. */
+  private purge(cloid: Cloid): void {
+    this.c.hardStopPurged++;
+    const t = this.tracker.orders.get(cloid);
+    if (t !== undefined) this.tracker.transition(t, 'cancelled', 'hardStopPurge', this.now);
   }
 
   private onSendFailure(batch: OutboundBatch, e: unknown): void {
@@ -599,10 +604,7 @@ export class CoreEngine {
   private watchExit(m: Mk, now: number): void {
     const pos = this.tracker.positionOf(m.book);
     if (pos === 0) {
-      if (m.exit !== null) {
-        m.exit = null;
-        this.risk.onFlat(m.spec.coin);
-      }
+      this.endExit(m);
       return;
     }
     if (m.exit === null) {
@@ -617,11 +619,22 @@ export class CoreEngine {
         reason = exitReason(v, m.state, m.tuning, now);
       }
       if (reason === null) return;
-      // sticky until flat: a failed flatten is retried even if the trigger condition goes away
-      m.exit = { reason, sinceMs: now, attempts: 0, lastAttemptMs: Number.NEGATIVE_INFINITY };
-      this.observer.onExitTriggered?.({ timeMs: now, coin: m.spec.coin, reason, attempt: 0 });
+      this.startExit(m, reason, now);
     }
     this.tryFlatten(m, pos, now);
+  }
+
+  /** Opens the market's exit intent, sticky until flat: a failed flatten is retried even if the trigger goes away. */
+  private startExit(m: Mk, reason: ExitReason, now: number): void {
+    m.exit = { reason, sinceMs: now, attempts: 0, lastAttemptMs: Number.NEGATIVE_INFINITY };
+    this.observer.onExitTriggered?.({ timeMs: now, coin: m.spec.coin, reason, attempt: 0 });
+  }
+
+  /** The market is flat: its exit intent, if any, is over. */
+  private endExit(m: Mk): void {
+    if (m.exit === null) return;
+    m.exit = null;
+    this.risk.onFlat(m.spec.coin);
   }
 
   /** Sends one reduce-only IOC unless a flatten is already in flight (the single claim) or backing off. */
@@ -691,11 +704,7 @@ export class CoreEngine {
     if (!this.hardStop.trigger(reason, this.now)) return;
     this.observer.onHardStop?.({ timeMs: this.now, kind: 'triggered', reason });
     // 1. purge queued new orders (with cleanup)
-    for (const o of this.outbound.purgeNew()) {
-      const t = this.tracker.orders.get(o.cloid);
-      this.c.hardStopPurged++;
-      if (t !== undefined) this.tracker.transition(t, 'cancelled', 'hardStopPurge', this.now);
-    }
+    for (const o of this.outbound.purgeNew()) this.purge(o.cloid);
     // 2. cancel every live non-reduce-only order the venue may hold
     for (const o of this.tracker.liveOrders()) {
       if (o.reduceOnly) continue;
@@ -717,16 +726,10 @@ export class CoreEngine {
       const pos = this.tracker.positionOf(m.book);
       if (pos !== 0) {
         allFlat = false;
-        if (m.exit === null) {
-          m.exit = { reason: this.flattenReason, sinceMs: now, attempts: 0, lastAttemptMs: Number.NEGATIVE_INFINITY };
-          this.observer.onExitTriggered?.({ timeMs: now, coin: m.spec.coin, reason: this.flattenReason, attempt: 0 });
-        }
+        if (m.exit === null) this.startExit(m, this.flattenReason, now);
         this.tryFlatten(m, pos, now);
       } else {
-        if (m.exit !== null) {
-          m.exit = null;
-          this.risk.onFlat(m.spec.coin);
-        }
+        this.endExit(m);
         for (const c of m.book.active) {
           const o = this.tracker.orders.get(c);
           if (o !== undefined && !isTerminal(o.state)) allFlat = false;
