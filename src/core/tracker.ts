@@ -238,18 +238,6 @@ export class OrderTracker {
     return s;
   }
 
-  /** Non-terminal orders of a market in the given states. */
-  countOrders(coin: string, pred: (o: TrackedOrder) => boolean): number {
-    const b = this.books.get(coin);
-    if (b === undefined) return 0;
-    let n = 0;
-    for (const c of b.active) {
-      const o = this.orders.get(c);
-      if (o !== undefined && pred(o)) n++;
-    }
-    return n;
-  }
-
   // ───────────── order lifecycle ─────────────
 
   /** Registers a new order in state `created` and takes the market's pending mark (entry) or flatten claim
