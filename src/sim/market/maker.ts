@@ -83,7 +83,7 @@ function order(l: LadderInput, isBuy: boolean, px: number, sizeFactor: number): 
   return { coin: l.coin, isBuy, px: priceToWire(px, d), sz: sizeToWire(sz, d), tif: l.tif };
 }
 
-export function drawLag(rng: Rng, lag: LagDistribution): number {
+function drawLag(rng: Rng, lag: LagDistribution): number {
   const raw = lag.kind === 'uniform' ? rng.uniform(lag.minMs, lag.maxMs) : rng.lognormal(lag.medianMs, lag.sigma);
   return Math.round(Math.min(lag.maxMs, Math.max(lag.minMs, raw)));
 }

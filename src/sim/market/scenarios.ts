@@ -118,7 +118,7 @@ export interface ScenarioOverrides extends MarketOverrides {
 /** The venue refuses setOracle calls closer than 2.5 s. */
 export const MIN_ORACLE_SPACING_MS = 2500;
 /** The venue's cap on one oracle/mark update. */
-export const MAX_ORACLE_STEP_FRAC = 0.01;
+const MAX_ORACLE_STEP_FRAC = 0.01;
 
 const FALLBACK_CALIBRATION = { impactSpreadBps: 10, basisBps: 0, dayNtlVlm: 5_000_000 } as const;
 

@@ -24,7 +24,7 @@ export interface SimUniverse {
   markets: SimMarketDef[];
 }
 
-export function marketDefFromCalibration(row: CalibrationRow): SimMarketDef {
+function marketDefFromCalibration(row: CalibrationRow): SimMarketDef {
   return {
     name: row.name,
     dex: row.dex,
