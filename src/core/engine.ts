@@ -150,6 +150,18 @@ export interface CoreCounters {
   reconcileRefused: number;
 }
 
+/** The counters the risk monitor and the tracker own: read from them, never copied. */
+type BorrowedCounter =
+  | 'benignRejections'
+  | 'nonBenignRejections'
+  | 'fillsApplied'
+  | 'fillsDuplicate'
+  | 'externalFills'
+  | 'reconcileAdjustments'
+  | 'reconcileDeferred'
+  | 'reconcileEmptyIgnored'
+  | 'reconcileRefused';
+
 interface InflightBatch {
   cloids: Cloid[];
   sentAtMs: number;
@@ -179,7 +191,7 @@ export class CoreEngine {
   private now = 0;
   private connected = false;
   private tradingReady = false;
-  private readonly c: CoreCounters = {
+  private readonly c: Omit<CoreCounters, BorrowedCounter> = {
     events: 0,
     unknownCoinEvents: 0,
     signals: 0,
@@ -199,15 +211,6 @@ export class CoreEngine {
     observerErrors: 0,
     hardStopPurged: 0,
     orphanCancels: 0,
-    benignRejections: 0,
-    nonBenignRejections: 0,
-    fillsApplied: 0,
-    fillsDuplicate: 0,
-    externalFills: 0,
-    reconcileAdjustments: 0,
-    reconcileDeferred: 0,
-    reconcileEmptyIgnored: 0,
-    reconcileRefused: 0,
   };
 
   constructor(opts: CoreEngineOptions) {
@@ -398,8 +401,6 @@ export class CoreEngine {
 
   private countRejection(what: string): void {
     const why = this.risk.onRejection(what, this.now);
-    this.c.benignRejections = this.risk.benignRejections;
-    this.c.nonBenignRejections = this.risk.nonBenignRejections;
     if (why !== null) this.latchHardStop(why);
   }
 
@@ -690,7 +691,6 @@ export class CoreEngine {
   }
 
   private onFillApplied(px: number, side: Side, o: TrackedOrder | null): void {
-    this.c.fillsApplied = this.tracker.counters.fillsApplied;
     if (o === null || !(o.boundPx > 0)) return;
     // extreme slippage: worse than the order's own allowance bound (impossible for an honest venue)
     const excess = side === 'buy' ? ((px - o.boundPx) / o.boundPx) * 1e4 : ((o.boundPx - px) / o.boundPx) * 1e4;
@@ -851,9 +851,6 @@ export class CoreEngine {
     const now = this.begin();
     try {
       this.tracker.applyFills(fills, isSnapshot, now);
-      this.c.fillsDuplicate = this.tracker.counters.fillsDuplicate;
-      this.c.fillsApplied = this.tracker.counters.fillsApplied;
-      this.c.externalFills = this.tracker.counters.externalFills;
     } finally {
       this.end();
     }
@@ -924,11 +921,6 @@ export class CoreEngine {
     const now = this.begin();
     try {
       const r = this.tracker.applyReconcile(snapshot, now, this.config.reconcileEmptyConfirmations, this.config.postTimeoutMs);
-      const tc = this.tracker.counters;
-      this.c.reconcileAdjustments = tc.reconcileAdjustments;
-      this.c.reconcileDeferred = tc.reconcileDeferred;
-      this.c.reconcileEmptyIgnored = tc.reconcileEmptyIgnored;
-      this.c.reconcileRefused = tc.reconcileRefused;
       if (this.config.cancelOrphanOrders) {
         for (const o of r.orphanOrders) {
           const m = this.mk.get(o.coin);
@@ -1065,7 +1057,19 @@ export class CoreEngine {
   }
 
   get counters(): Readonly<CoreCounters> {
-    return { ...this.c };
+    const tc = this.tracker.counters;
+    return {
+      ...this.c,
+      benignRejections: this.risk.benignRejections,
+      nonBenignRejections: this.risk.nonBenignRejections,
+      fillsApplied: tc.fillsApplied,
+      fillsDuplicate: tc.fillsDuplicate,
+      externalFills: tc.externalFills,
+      reconcileAdjustments: tc.reconcileAdjustments,
+      reconcileDeferred: tc.reconcileDeferred,
+      reconcileEmptyIgnored: tc.reconcileEmptyIgnored,
+      reconcileRefused: tc.reconcileRefused,
+    };
   }
 
   /** Connection and readiness as the entry gate sees them. */
