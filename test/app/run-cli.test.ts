@@ -159,7 +159,9 @@ quote_lag_min_ms = 0
 quote_lag_max_ms = 1500
 ${paths(dir)}`,
     );
+    const startedNs = BigInt(Date.now()) * 1_000_000n;
     const r = await runCli(['run', '--config', cfg, '--duration', '9'], { timeoutMs: 45_000 });
+    const endedNs = BigInt(Date.now()) * 1_000_000n;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /mode observe/);
     assert.match(r.stdout, /taker_fee_bps = 9/);
@@ -187,6 +189,10 @@ ${paths(dir)}`,
     assert.equal(files.length, 1);
     const lines = gunzipSync(readFileSync(join(dir, 'feed', files[0]))).toString('utf8').trim().split('\n');
     assert.ok(lines.length > 50);
+    // Receipt times: epoch ns within the run, in the order the frames arrived.
+    const times = lines.map((l) => BigInt(l.slice(0, l.indexOf(' '))));
+    assert.ok(times[0] >= startedNs && times[times.length - 1] <= endedNs, `feed times ${times[0]}..${times[times.length - 1]} outside the run`);
+    assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]), 'feed times go backwards');
     assert.ok(lines.some((l) => /^\d{19} \{"channel":"bbo"/.test(l)));
     assert.ok(lines.some((l) => /^\d{19} \{"channel":"activeAssetCtx"/.test(l)));
     assert.equal(sim.exchange.position(account.master, 'xyz:GOLD'), null);

@@ -32,7 +32,6 @@ import { openNonceSource } from '../../store/nonce-file.ts';
 import type { Journal } from '../../store/journal.ts';
 import { FollowUpScheduler } from '../../store/follow-ups.ts';
 import type { FeedRecorder } from '../../store/recorder.ts';
-import { epochNsClock } from '../../store/recorder.ts';
 import { computeStats, evaluateVerdict } from '../../store/report.ts';
 import type { RoundTripRow, SignalDecision } from '../../store/types.ts';
 import { reportThresholdsOf } from '../commands/report.ts';
@@ -302,19 +301,23 @@ export class Bot {
   private wireVenue(): void {
     const v = this.venue;
     const e = this.engine;
-    // Raw frame tap: the local receive time of every frame (latency origin) and the raw feed recorder, before
-    // any parsing; `inFrame` marks orders written in the same turn as the frame that decided them.
+    // Raw frame tap: the local receive time of every frame (latency origin), taken before any parsing; the raw
+    // feed recorder stores the frame with that time once its handlers are done, so its BigInt and buffer push
+    // never sit between a frame and its order. `inFrame` marks orders written in the same turn as the frame.
     const rec = this.recorder;
-    const recNs = epochNsClock();
+    // Epoch ns of a receipt time on nowNs()'s clock (a double: no BigInt per frame before the handlers run).
+    const epochOffsetNs = BigInt(Date.now()) * 1_000_000n - BigInt(Math.round(nowNs()));
+    let rawText = '';
     v.onRawFrame(
       (text) => {
         this.frameNs = nowNs();
         this.inFrame = true;
         this.frameRecorded = false;
-        if (rec !== null) rec.record(text, recNs());
+        rawText = text;
       },
       () => {
         this.inFrame = false;
+        if (rec !== null) rec.record(rawText, epochOffsetNs + BigInt(Math.round(this.frameNs)));
       },
     );
 
