@@ -208,9 +208,6 @@ export class MarketRegistry {
   isEntryBlocked(name: string): boolean {
     return this.flags.has(name) || this.byName.get(name)?.isDelisted === true;
   }
-  pendingChanges(): ParamChange[] {
-    return [...this.flags.values()];
-  }
   /** Operator accepts the new parameters: the new spec is installed and entries are allowed again. */
   acceptChange(name: string): boolean {
     const c = this.flags.get(name);
