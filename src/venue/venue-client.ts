@@ -355,8 +355,9 @@ export class VenueClient {
     this.hUserFills = fn;
   }
   /**
-   * A tap around every inbound frame: `before(text)` runs first, before any parsing (the latency origin; the
-   * raw feed recorder), `after()` once every handler of that frame has returned, even if one threw.
+   * A tap around every inbound frame: `before(text)` runs first, before any parsing (the latency origin),
+   * `after()` once every handler of that frame has returned, even if one threw (where the app records the
+   * raw feed, off the frame-to-order path).
    */
   onRawFrame(before: (text: string) => void, after?: () => void): void {
     this.hRawBefore = before;
