@@ -7,7 +7,7 @@
 // races (check-then-mark, late registration, hard stop between dequeue and send) can happen; the hard-stop
 // guard in `flush` still re-checks the latch directly before the hand-off, as the seeds require.
 import type { Cloid, OrderResponseStatus, OrderWire, UserFill, WsOrderUpdate } from '../protocol/index.ts';
-import { CloidGenerator, formatPrice, formatSize, orderWire } from '../protocol/index.ts';
+import { aggressiveRounding, CloidGenerator, formatPrice, formatSize, orderWire } from '../protocol/index.ts';
 import { type CoreConfig, defaultCoreConfig, type MarketTuning, resolveMarketTuning, validateCoreConfig } from './config.ts';
 import { detectorGates, fairPx, modeEdgeBps, rawEdgeBps, thresholdBps } from './detector.ts';
 import { ActionBudget, CorrelationCooldown, checkEntryGates, type ExecutorEnv } from './executor.ts';
@@ -658,7 +658,7 @@ export class CoreEngine {
     let sz: string;
     let wire: OrderWire;
     try {
-      px = takerLimitPx(isBuy, touch, bound, m.spec.szDecimals) ?? formatPrice(touch, m.spec.szDecimals, 'perp', isBuy ? 'up' : 'down');
+      px = takerLimitPx(isBuy, touch, bound, m.spec.szDecimals) ?? formatPrice(touch, m.spec.szDecimals, 'perp', aggressiveRounding(isBuy));
       sz = formatSize(Math.abs(pos), m.spec.szDecimals);
       wire = orderWire({ asset: m.spec.assetId, isBuy, px, sz, reduceOnly: true, tif: 'Ioc', cloid });
     } catch {
