@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { orderAction, orderWire } from '../../src/protocol/actions.ts';
 import { formatPrice } from '../../src/protocol/format.ts';
 import { generatePrivateKey, privateKeyToAddress } from '../../src/protocol/keys.ts';
@@ -24,13 +24,19 @@ function closeServer(wss: WebSocketServer): Promise<void> {
   return new Promise<void>((r) => wss.close(() => r()));
 }
 
-const BBO = '{"channel":"bbo","data":{"coin":"BTC","time":1,"bbo":[{"px":"100.5","sz":"1","n":1},{"px":"101","sz":"2","n":3}]}}';
-
-test('unknown channels, non-JSON and malformed frames are counted; the socket and the feed carry on', async (t) => {
+/** A bare WebSocket server on 127.0.0.1 standing in for the venue (closed after the test); its ws URL. */
+async function fakeVenue(t: TestContext, onConnection: (ws: WebSocket) => void): Promise<string> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   t.after(() => closeServer(wss));
-  wss.on('connection', (ws) => {
+  wss.on('connection', onConnection);
+  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`;
+}
+
+const BBO = '{"channel":"bbo","data":{"coin":"BTC","time":1,"bbo":[{"px":"100.5","sz":"1","n":1},{"px":"101","sz":"2","n":3}]}}';
+
+test('unknown channels, non-JSON and malformed frames are counted; the socket and the feed carry on', async (t) => {
+  const wsUrl = await fakeVenue(t, (ws) => {
     ws.send('Websocket connection established.');
     ws.send('{"channel":"webData9","data":{"x":1}}');
     ws.send('not json at all');
@@ -39,7 +45,7 @@ test('unknown channels, non-JSON and malformed frames are counted; the socket an
     ws.send('{"channel":"error","data":"Error parsing JSON into valid websocket request: {"}');
     ws.send(BBO);
   });
-  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  const client = new VenueClient({ wsUrl, markets: ['BTC'] });
   t.after(() => client.stop());
   const bids: number[] = [];
   client.onBbo((f) => bids.push(f.bidPx, f.askPx));
@@ -54,17 +60,14 @@ test('unknown channels, non-JSON and malformed frames are counted; the socket an
 });
 
 test('bbo and activeAssetCtx frames with their keys in another order still arrive through the fast parsers', async (t) => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  t.after(() => closeServer(wss));
-  wss.on('connection', (ws) => {
+  const wsUrl = await fakeVenue(t, (ws) => {
     // "data" before "channel": sniffChannel cannot name these, so they take the general parser first.
     ws.send('{"data":{"coin":"BTC","time":2,"bbo":[{"px":"99.5","sz":"1","n":1},null]},"channel":"bbo"}');
     ws.send(
       '{"data":{"coin":"BTC","ctx":{"funding":"0","openInterest":"1","prevDayPx":"100","dayNtlVlm":"1","premium":null,"oraclePx":"100.7","markPx":"100.7","midPx":"100.75","impactPxs":null,"dayBaseVlm":"1"}},"channel":"activeAssetCtx"}',
     );
   });
-  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  const client = new VenueClient({ wsUrl, markets: ['BTC'] });
   t.after(() => client.stop());
   const seen: string[] = [];
   client.onBbo((f) => seen.push(`bbo ${f.bidPx} ${f.hasAsk}`));
@@ -77,15 +80,12 @@ test('bbo and activeAssetCtx frames with their keys in another order still arriv
 });
 
 test('the raw-frame tap sees every frame before parsing and closes after its handlers, even when one throws', async (t) => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  t.after(() => closeServer(wss));
-  wss.on('connection', (ws) => {
+  const wsUrl = await fakeVenue(t, (ws) => {
     ws.send('not json at all');
     ws.send(BBO);
     ws.send(BBO);
   });
-  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  const client = new VenueClient({ wsUrl, markets: ['BTC'] });
   t.after(() => client.stop());
   const trace: string[] = [];
   client.onRawFrame(
@@ -247,17 +247,14 @@ test('slow HTTP never stalls frame handling (reconciliation runs off the hot pat
 });
 
 test('data arriving before the subscribe acks still makes markets ready (incident #5: the drain swallowed it)', async (t) => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  t.after(() => closeServer(wss));
-  wss.on('connection', (ws) => {
+  const wsUrl = await fakeVenue(t, (ws) => {
     // Data first, acks only later (or never): readiness must not depend on the subscribe phase being over.
     ws.send(BBO);
     ws.send(
       '{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding":"0","openInterest":"1","prevDayPx":"100","dayNtlVlm":"1","premium":null,"oraclePx":"100.7","markPx":"100.7","midPx":"100.75","impactPxs":null,"dayBaseVlm":"1"}}}',
     );
   });
-  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: ['BTC'] });
+  const client = new VenueClient({ wsUrl, markets: ['BTC'] });
   t.after(() => client.stop());
   client.start();
   await until(() => client.readiness.isMarketReady('BTC'), 'BTC ready from data alone');
@@ -269,10 +266,7 @@ test('one unexpected element in a user-channel frame is dropped and counted; the
   const fill = { coin: 'BTC', px: '100.0', sz: '1.0', side: 'B', time: 1, startPosition: '0.0', dir: 'Open Long', closedPnl: '0.0', hash: `0x${'00'.repeat(32)}`, oid: 1, crossed: true, fee: '0.1', tid: 1, feeToken: 'USDC' };
   const badFill = { ...fill, tid: 2, startPosition: undefined };
   const order = { coin: 'BTC', side: 'B', limitPx: '100.0', sz: '1.0', oid: 7, timestamp: 1, origSz: '1.0' };
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  t.after(() => closeServer(wss));
-  wss.on('connection', (ws) => {
+  const wsUrl = await fakeVenue(t, (ws) => {
     ws.on('message', (m) => {
       const msg = JSON.parse(String(m));
       if (msg.method !== 'subscribe') return;
@@ -286,7 +280,7 @@ test('one unexpected element in a user-channel frame is dropped and counted; the
       }
     });
   });
-  const client = new VenueClient({ wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, markets: [], user, reconcile: { intervalMs: 0 } });
+  const client = new VenueClient({ wsUrl, markets: [], user, reconcile: { intervalMs: 0 } });
   t.after(() => client.stop());
   const snapshotFills: number[] = [];
   const eventFills: number[] = [];
