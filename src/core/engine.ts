@@ -162,6 +162,11 @@ type BorrowedCounter =
   | 'reconcileEmptyIgnored'
   | 'reconcileRefused';
 
+/** A position, a live order (or one whose fills are awaited) or an open exit intent: the exit watcher runs. */
+function hasExposure(m: Mk): boolean {
+  return m.exit !== null || m.book.fillSz !== 0 || m.book.active.size !== 0;
+}
+
 interface InflightBatch {
   cloids: Cloid[];
   sentAtMs: number;
@@ -440,7 +445,7 @@ export class CoreEngine {
 
   /** A market is evaluated only on its own events (incident: the original scanned 42 markets per message). */
   private afterMarketEvent(m: Mk, now: number): void {
-    if (m.exit !== null || m.book.fillSz !== 0 || m.book.active.size !== 0) this.watchExit(m, now);
+    if (hasExposure(m)) this.watchExit(m, now);
     if (!m.state.hasBbo || !m.state.hasCtx) return;
     const buy = modeEdgeBps(m.state, 'buy', m.tuning);
     if (buy >= m.threshold) this.evaluateCandidate(m, 'buy', buy, now);
@@ -722,7 +727,7 @@ export class CoreEngine {
     const now = this.now;
     let allFlat = true;
     for (const m of this.mk.values()) {
-      if (m.book.fillSz === 0 && m.book.active.size === 0 && m.exit === null) continue;
+      if (!hasExposure(m)) continue;
       const pos = this.tracker.positionOf(m.book);
       if (pos !== 0) {
         allFlat = false;
@@ -963,7 +968,7 @@ export class CoreEngine {
             this.tracker.transition(o, 'cancelled', 'flattenTimeout', now);
           }
         }
-        if (m.book.fillSz !== 0 || m.book.active.size !== 0 || m.exit !== null) {
+        if (hasExposure(m)) {
           this.watchExit(m, now);
           if (this.tracker.positionOf(m.book) !== 0) anyPosition = true;
         }
