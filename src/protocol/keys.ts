@@ -32,7 +32,8 @@ export function bytesToHex(bytes: Uint8Array): string {
   return out.toString('latin1', 0, len);
 }
 
-function hexNibble(c: number): number {
+/** The value of one hex digit's char code (either case); -1 when it is not a hex digit. */
+export function hexNibble(c: number): number {
   if (c >= 48 && c <= 57) return c - 48; // 0-9
   if (c >= 97 && c <= 102) return c - 87; // a-f
   if (c >= 65 && c <= 70) return c - 55; // A-F

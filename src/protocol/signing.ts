@@ -6,7 +6,7 @@
 import { domainSeparator, type Eip712Field, typeHash, ZERO_ADDRESS } from './eip712.ts';
 import { ProtocolError } from './errors.ts';
 import { keccak256Into, keccak256Utf8 } from './keccak.ts';
-import { bytesToHex, hexToBytes, type PrivateKeyInput, parsePrivateKey, publicKeyToAddress } from './keys.ts';
+import { bytesToHex, hexNibble, hexToBytes, type PrivateKeyInput, parsePrivateKey, publicKeyToAddress } from './keys.ts';
 import { MsgpackWriter } from './msgpack.ts';
 import { activeSignerBackend } from './signer/registry.ts';
 import { SignatureError } from './signer/types.ts';
@@ -99,13 +99,6 @@ function checkU64(name: string, n: unknown): number {
     throw new ProtocolError(`bad_${name}`, `${name} must be a non-negative safe integer, got ${String(n)}`);
   }
   return n;
-}
-
-function hexNibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
 }
 
 /** Appends the 20 raw bytes of a 0x address (either case) without allocating. */
