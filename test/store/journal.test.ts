@@ -8,6 +8,15 @@ import { after, describe, it } from 'node:test';
 import { countRows, Journal, JournalError, MIGRATIONS, openDatabase, readRoundTrips, readRuns, signalSummary } from '../../src/store/journal.ts';
 import { sampleFill, sampleRoundTrip, sampleSignal } from './samples.ts';
 
+/** Waits (bounded: a writer that stalls fails the test instead of hanging the run) until n rows are written. */
+async function writtenAtLeast(j: { stats: { written: number } }, n: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (j.stats.written < n) {
+    if (Date.now() > deadline) assert.fail(`only ${j.stats.written} of ${n} rows written within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'hip3-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
@@ -92,7 +101,7 @@ describe('Journal', () => {
     for (let i = 0; i < 10; i++) j.recordSignal(sampleSignal(i));
     assert.equal(countRows(j.db).signals, 0);
     assert.equal(j.stats.queued, 10);
-    while (j.stats.written < 10) await new Promise((r) => setTimeout(r, 5));
+    await writtenAtLeast(j, 10);
     assert.equal(countRows(j.db).signals, 10);
     assert.equal(j.stats.queued, 0);
     j.close();
@@ -104,7 +113,7 @@ describe('Journal', () => {
     await new Promise((r) => setImmediate(r));
     // one slice of 7 left this turn; the rest waits for later turns
     assert.equal(j.stats.queued, 30, 'nothing is committed yet: 7 in flight, 23 queued');
-    while (j.stats.written < 30) await new Promise((r) => setTimeout(r, 5));
+    await writtenAtLeast(j, 30);
     assert.ok(j.stats.flushes >= 5, `30 rows in slices of 7 take 5 transactions, saw ${j.stats.flushes}`);
     assert.equal(countRows(j.db).signals, 30);
     j.close();

@@ -43,7 +43,8 @@ describe('market registry (hlsim)', () => {
     const meta = (await info.meta('xyz')).universe;
     assert.equal(specs.length, meta.length);
     const hood = reg.spec('xyz:HOOD');
-    if (hood) assert.equal(hood.onlyIsolated, sim.exchange.marketDef('xyz:HOOD')!.onlyIsolated === true);
+    assert.ok(hood, 'xyz:HOOD discovered');
+    assert.equal(hood.onlyIsolated, sim.exchange.marketDef('xyz:HOOD')!.onlyIsolated === true);
     assert.ok(specs.every((s) => s.maxLeverage > 0));
   });
 
